@@ -1,4 +1,18 @@
-//! chartgen: generate and verify the PostgreSQL-operations part of a Helm chart.
+//! chartgen generates and verifies the PostgreSQL-operations part of a Helm
+//! chart: the backup CronJob, the migration hook Job, the PrometheusRule and
+//! the Postgres StatefulSet.
+//!
+//! The data flow is spec → values → render, one module per stage, with the
+//! located input tree (`source`, `strvals`, `de`) underneath and `commands`
+//! on top for the command-line entry points.
+
+pub mod commands;
+pub mod de;
 pub mod diagnostic;
+pub mod render;
+pub mod scalars;
+pub mod schema;
 pub mod source;
+pub mod spec;
 pub mod strvals;
+pub mod values;

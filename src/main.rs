@@ -1,3 +1,110 @@
-fn main() {
-    println!("Hello, world!");
+//! The `chartgen` command line: parses arguments and calls the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use chartgen::commands::{self, Common, RenderOptions};
+use chartgen::diagnostic::BadInput;
+use chartgen::values::ValueInputs;
+
+/// Generate and verify the PostgreSQL-operations part of a Helm chart.
+///
+/// Exit codes: 0 success, 1 findings, 2 bad input or usage.
+#[derive(Parser)]
+#[command(name = "chartgen", version, about, long_about = None)]
+struct Cli {
+    /// Chart spec (chartgen.yaml); the built-in certctl example when absent.
+    #[arg(long, global = true, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the manifests for one set of values, like `helm template`.
+    Render(RenderArgs),
+    /// Print the default values.yaml, with every field documented.
+    Values,
+    /// Print values.schema.json (JSON Schema draft-07).
+    Schema,
+}
+
+/// Values, with Helm's flags and semantics.
+#[derive(Args)]
+struct ValueArgs {
+    /// Values file; repeat to merge several in order.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    values: Vec<PathBuf>,
+    /// Set values: a.b=c, several separated by commas; types are inferred.
+    #[arg(long, value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Set values that always stay strings.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    set_string: Vec<String>,
+    /// Set values given as JSON.
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    set_json: Vec<String>,
+}
+
+impl ValueArgs {
+    fn inputs(self) -> ValueInputs {
+        ValueInputs { files: self.values, set: self.set, set_string: self.set_string, set_json: self.set_json }
+    }
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    #[command(flatten)]
+    values: ValueArgs,
+    /// Release name, as in `helm template NAME`.
+    #[arg(long, default_value = "release-name", value_name = "NAME")]
+    release_name: String,
+    /// Namespace the objects are rendered for.
+    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
+    namespace: String,
+    /// Render with the templates in this directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let common = Common { spec: cli.spec };
+    let result = match cli.command {
+        Command::Render(args) => commands::render(
+            &common,
+            &RenderOptions {
+                values: args.values.inputs(),
+                release_name: args.release_name,
+                namespace: args.namespace,
+                templates: args.templates,
+            },
+        ),
+        Command::Values => commands::default_values(&common),
+        Command::Schema => commands::schema(&common),
+    };
+    match result {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+                return ExitCode::from(2);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(bad) => report(&bad),
+    }
+}
+
+/// Prints diagnostics to stderr (in colour on a terminal, unless NO_COLOR is set); exit code 2.
+fn report(bad: &BadInput) -> ExitCode {
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in &bad.0 {
+        let _ = write!(stderr, "{}", diagnostic.render(colour));
+    }
+    ExitCode::from(2)
 }

@@ -1,0 +1,365 @@
+//! The dual-mode helper vocabulary of the templates.
+//!
+//! Each helper writes concrete YAML for a concrete value (native mode) and a
+//! Go-template expression for a value path (helm mode), so one template
+//! yields both renderings:
+//!
+//! | helper | native | helm |
+//! | --- | --- | --- |
+//! | `v \| yaml` | a YAML scalar | `{{ $.Values.p \| toJson }}` |
+//! | `v \| yaml_str` | the number as a string | `{{ $.Values.p \| toString \| toJson }}` |
+//! | `v \| yaml_block(n)` | a block on the next lines | `{{- toYaml $.Values.p \| nindent n }}` |
+//! | `optional(key, v, n)` | `key: v` when v is not empty | `{{- with $.Values.p }}` … |
+//! | `name(component, max)` | `release-chart-component` | `include "chart.componentName"` |
+//! | `labels(component, n, extra)` / `selector_labels` | label lines | `include "chart.labels"` |
+//! | `namespace()`, `image(v)`, `alert_expr(alert)` | text | `.Release.Namespace`, `printf`, `print` |
+//! | `text \| nest(n)` | indents a macro's lines | the same |
+//!
+//! Constants (the spec's strings) print the same in both modes; in helm mode
+//! any `{{` in them is wrapped in a Go string literal so Helm prints it as is.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use minijinja::value::{Object, ObjectRepr};
+use minijinja::value::Serde;
+use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
+
+use super::yaml;
+
+/// What a helm-mode rendering reads and may not do.
+#[derive(Debug)]
+pub struct HelmState {
+    /// Concrete values of the flags for this rendering.
+    pub assignment: BTreeMap<String, serde_json::Value>,
+    /// Flags the template looked at.
+    pub reads: Mutex<BTreeSet<String>>,
+    /// Non-flag values the template tested in an `if` (a mistake).
+    pub non_flag_branches: Mutex<BTreeSet<String>>,
+}
+
+/// A path under `.Values` in helm mode.
+#[derive(Debug)]
+struct HelmPath {
+    path: String,
+    state: Arc<HelmState>,
+}
+
+pub fn helm_values(state: &Arc<HelmState>) -> Value {
+    Value::from_object(HelmPath { path: String::new(), state: state.clone() })
+}
+
+impl HelmPath {
+    fn expr(&self) -> String {
+        format!("$.Values.{}", self.path)
+    }
+}
+
+impl Object for HelmPath {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        let path = if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) };
+        if let Some(flag) = self.state.assignment.get(&path) {
+            self.state.reads.lock().expect("not poisoned").insert(path);
+            return Some(Value::from(Serde(flag)));
+        }
+        Some(Value::from_object(HelmPath { path, state: self.state.clone() }))
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        self.state.non_flag_branches.lock().expect("not poisoned").insert(self.path.clone());
+        true
+    }
+}
+
+fn as_path(value: &Value) -> Option<&HelmPath> {
+    value.downcast_object_ref::<HelmPath>()
+}
+
+fn is_helm(state: &State) -> bool {
+    state.lookup("mode").is_some_and(|m| m.as_str() == Some("helm"))
+}
+
+fn json(value: &Value) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("not data: {e}")))
+}
+
+fn lookup_str(state: &State, path: &[&str]) -> Result<String, Error> {
+    let mut value = state.lookup(path[0]).unwrap_or_default();
+    for key in &path[1..] {
+        value = value.get_attr(key)?;
+    }
+    value.as_str().map(str::to_string).ok_or_else(|| Error::new(ErrorKind::UndefinedError, format!("{} is not set", path.join("."))))
+}
+
+/// Text that prints as itself in Helm: wrapped in a Go string literal when it holds `{{`.
+fn literal(state: &State, text: String) -> Value {
+    if is_helm(state) && text.contains("{{") {
+        let quoted = serde_json::to_string(&text).expect("a string serializes");
+        Value::from_safe_string(format!("{{{{ {quoted} }}}}"))
+    } else {
+        Value::from_safe_string(text)
+    }
+}
+
+/// The formatter: only helper output (safe strings) may be printed.
+pub fn only_helper_output(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    if value.is_safe() {
+        if let Some(text) = value.as_str() {
+            return out.write_str(text).map_err(Error::from);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::InvalidOperation,
+        format!("a raw value ({value:?}) is printed; pass it through a typed helper such as `| yaml`"),
+    ))
+}
+
+pub fn register(env: &mut Environment<'static>) {
+    env.add_filter("yaml", yaml_filter);
+    env.add_filter("yaml_str", yaml_str);
+    env.add_filter("yaml_block", yaml_block);
+    env.add_filter("nest", nest);
+    env.add_function("optional", optional);
+    env.add_function("name", name);
+    env.add_function("labels", labels);
+    env.add_function("selector_labels", selector_labels);
+    env.add_function("namespace", namespace);
+    env.add_function("image", image);
+    env.add_function("alert_expr", alert_expr);
+}
+
+fn yaml_filter(state: &State, value: Value) -> Result<Value, Error> {
+    match as_path(&value) {
+        Some(p) => Ok(Value::from_safe_string(format!("{{{{ {} | toJson }}}}", p.expr()))),
+        None => Ok(literal(state, yaml::scalar(&json(&value)?))),
+    }
+}
+
+fn yaml_str(state: &State, value: Value) -> Result<Value, Error> {
+    match as_path(&value) {
+        Some(p) => Ok(Value::from_safe_string(format!("{{{{ {} | toString | toJson }}}}", p.expr()))),
+        None => {
+            let text = match json(&value)? {
+                serde_json::Value::String(s) => s,
+                other => yaml::scalar(&other),
+            };
+            Ok(literal(state, yaml::quoted(&text)))
+        }
+    }
+}
+
+fn yaml_block(state: &State, value: Value, indent: usize) -> Result<Value, Error> {
+    match as_path(&value) {
+        Some(p) => Ok(Value::from_safe_string(format!("{{{{- toYaml {} | nindent {indent} }}}}", p.expr()))),
+        None => Ok(literal(state, format!("\n{}", yaml::block(&json(&value)?, indent)))),
+    }
+}
+
+/// Indents every line but the first of a macro's output. Helm-mode blocks
+/// inside it (`nindent N`) move right by the same amount.
+fn nest(text: Value, indent: usize) -> Result<Value, Error> {
+    static NINDENT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let text = text.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "nest takes text"))?;
+    let nindent = NINDENT.get_or_init(|| regex::Regex::new(r"\| nindent (\d+) \}\}").expect("a valid pattern"));
+    let text = nindent.replace_all(text, |c: &regex::Captures<'_>| {
+        let n: usize = c[1].parse().unwrap_or(0);
+        format!("| nindent {} }}}}", n + indent)
+    });
+    let pad = " ".repeat(indent);
+    let nested: Vec<String> = text
+        .trim_end_matches('\n')
+        .lines()
+        .enumerate()
+        .map(|(i, line)| if i == 0 || line.is_empty() { line.to_string() } else { format!("{pad}{line}") })
+        .collect();
+    Ok(Value::from_safe_string(nested.join("\n")))
+}
+
+/// `key: value` on a new line, only when the value is not empty.
+fn optional(state: &State, key: String, value: Value, indent: usize) -> Result<Value, Error> {
+    let pad = " ".repeat(indent);
+    match as_path(&value) {
+        Some(p) => Ok(Value::from_safe_string(format!(
+            "\n{{{{- with {} }}}}\n{pad}{key}: {{{{ . | toJson }}}}\n{{{{- end }}}}",
+            p.expr()
+        ))),
+        None if value.is_true() => Ok(literal(state, format!("\n{pad}{key}: {}", yaml::scalar(&json(&value)?)))),
+        None => Ok(Value::from_safe_string(String::new())),
+    }
+}
+
+/// Go's `trunc n | trimSuffix "-"`.
+fn trunc_trim(text: &str, max: usize) -> String {
+    let cut = &text[..text.len().min(max)];
+    cut.strip_suffix('-').unwrap_or(cut).to_string()
+}
+
+/// The release's full name, as Helm's usual `fullname` helper makes it.
+fn fullname(release: &str, chart: &str) -> String {
+    if release.contains(chart) {
+        trunc_trim(release, 63)
+    } else {
+        trunc_trim(&format!("{release}-{chart}"), 63)
+    }
+}
+
+/// The name of one component's object: the full name, shortened so that
+/// `-component` always fits in `max` characters.
+pub fn component_name(release: &str, chart: &str, component: &str, max: usize) -> String {
+    let room = max.saturating_sub(component.len() + 1);
+    format!("{}-{component}", trunc_trim(&fullname(release, chart), room))
+}
+
+fn name(state: &State, component: String, max: Option<usize>) -> Result<Value, Error> {
+    let max = max.unwrap_or(63);
+    let chart = lookup_str(state, &["spec", "chart", "name"])?;
+    if is_helm(state) {
+        return Ok(Value::from_safe_string(format!(
+            "{{{{ include \"{chart}.componentName\" (list $ {} {max}) | toJson }}}}",
+            serde_json::to_string(&component).expect("a string serializes")
+        )));
+    }
+    let release = lookup_str(state, &["release", "name"])?;
+    Ok(Value::from_safe_string(yaml::string(&component_name(&release, &chart, &component, max))))
+}
+
+/// The labels of a component as (key, value) pairs, sorted.
+fn label_pairs(state: &State, component: &str, selector_only: bool) -> Result<Vec<(String, String)>, Error> {
+    let chart = lookup_str(state, &["spec", "chart", "name"])?;
+    let release = lookup_str(state, &["release", "name"])?;
+    let mut pairs = vec![
+        ("app.kubernetes.io/component".to_string(), component.to_string()),
+        ("app.kubernetes.io/instance".to_string(), release),
+        ("app.kubernetes.io/name".to_string(), trunc_trim(&chart, 63)),
+    ];
+    if !selector_only {
+        let version = lookup_str(state, &["spec", "chart", "version"])?;
+        pairs.extend([
+            ("app.kubernetes.io/managed-by".to_string(), "Helm".to_string()),
+            ("app.kubernetes.io/part-of".to_string(), lookup_str(state, &["spec", "app", "name"])?),
+            ("app.kubernetes.io/version".to_string(), lookup_str(state, &["spec", "chart", "appVersion"])?),
+            ("helm.sh/chart".to_string(), trunc_trim(&format!("{chart}-{version}").replace('+', "_"), 63)),
+        ]);
+    }
+    pairs.sort();
+    Ok(pairs)
+}
+
+fn label_block(state: &State, component: &str, indent: usize, selector_only: bool, extra: Option<Value>) -> Result<Value, Error> {
+    let define = if selector_only { "selectorLabels" } else { "labels" };
+    if is_helm(state) {
+        let chart = lookup_str(state, &["spec", "chart", "name"])?;
+        let mut text = format!(
+            "{{{{- include \"{chart}.{define}\" (list $ {}) | nindent {indent} }}}}",
+            serde_json::to_string(component).expect("a string serializes")
+        );
+        if let Some(p) = extra.as_ref().and_then(as_path) {
+            text.push_str(&format!("{{{{- with {} }}}}{{{{ toYaml . | nindent {indent} }}}}{{{{- end }}}}", p.expr()));
+        }
+        return Ok(Value::from_safe_string(text));
+    }
+    let pad = " ".repeat(indent);
+    let mut pairs = label_pairs(state, component, selector_only)?;
+    if let Some(extra) = extra {
+        if let serde_json::Value::Object(map) = json(&extra)? {
+            pairs.extend(map.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())));
+        }
+    }
+    let lines: String = pairs.iter().map(|(k, v)| format!("\n{pad}{}: {}", yaml::string(k), yaml::string(v))).collect();
+    Ok(Value::from_safe_string(lines))
+}
+
+fn labels(state: &State, component: String, indent: usize, extra: Option<Value>) -> Result<Value, Error> {
+    label_block(state, &component, indent, false, extra)
+}
+
+fn selector_labels(state: &State, component: String, indent: usize) -> Result<Value, Error> {
+    label_block(state, &component, indent, true, None)
+}
+
+fn namespace(state: &State) -> Result<Value, Error> {
+    if is_helm(state) {
+        return Ok(Value::from_safe_string("{{ $.Release.Namespace | toJson }}".to_string()));
+    }
+    Ok(Value::from_safe_string(yaml::string(&lookup_str(state, &["release", "namespace"])?)))
+}
+
+fn image(state: &State, image: Value) -> Result<Value, Error> {
+    match as_path(&image) {
+        Some(p) => Ok(Value::from_safe_string(format!(
+            "{{{{ printf \"%s:%s\" {0}.repository {0}.tag | toJson }}}}",
+            p.expr()
+        ))),
+        None => {
+            let repository = image.get_attr("repository")?;
+            let tag = image.get_attr("tag")?;
+            let text = format!("{}:{}", repository.as_str().unwrap_or_default(), tag.as_str().unwrap_or_default());
+            Ok(literal(state, yaml::string(&text)))
+        }
+    }
+}
+
+/// An alert's PromQL with its thresholds filled in from
+/// `values.monitoring.prometheusRules.thresholds`.
+fn alert_expr(state: &State, alert: Value) -> Result<Value, Error> {
+    let parts = json(&alert.get_attr("expr")?.get_attr("parts")?)?;
+    let parts = parts.as_array().cloned().unwrap_or_default();
+    let values = state.lookup("values").unwrap_or_default();
+    let thresholds = values.get_attr("monitoring")?.get_attr("prometheusRules")?.get_attr("thresholds")?;
+    let parameters = state.lookup("spec").unwrap_or_default().get_attr("parameters")?;
+    if is_helm(state) {
+        let mut operands = Vec::new();
+        for part in &parts {
+            let value = part["value"].as_str().unwrap_or_default();
+            if part["kind"] == "text" {
+                operands.push(serde_json::to_string(value).expect("a string serializes"));
+            } else {
+                let threshold = thresholds.get_attr(value)?;
+                let path = as_path(&threshold).map(HelmPath::expr).ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "thresholds are values"))?;
+                let kind = parameters.get_attr(value)?.get_attr("type")?;
+                // Durations go in as written; numbers as toJson writes them.
+                operands.push(if kind.as_str() == Some("duration") { path } else { format!("(toJson {path})") });
+            }
+        }
+        return Ok(Value::from_safe_string(format!("{{{{ print {} | toJson }}}}", operands.join(" "))));
+    }
+    let mut text = String::new();
+    for part in &parts {
+        let value = part["value"].as_str().unwrap_or_default();
+        if part["kind"] == "text" {
+            text.push_str(value);
+        } else {
+            match json(&thresholds.get_attr(value)?)? {
+                serde_json::Value::String(s) => text.push_str(&s),
+                other => text.push_str(&yaml::scalar(&other)),
+            }
+        }
+    }
+    Ok(literal(state, yaml::string(&text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_names_keep_the_component_whole() {
+        assert_eq!(component_name("prod", "certctl", "backup", 52), "prod-certctl-backup");
+        assert_eq!(component_name("certctl", "certctl", "backup", 52), "certctl-backup");
+        let long = "a".repeat(53);
+        let name = component_name(&long, "certctl", "postgresql", 52);
+        assert_eq!(name.len(), 52);
+        assert!(name.ends_with("-postgresql"));
+    }
+
+    #[test]
+    fn trunc_trim_removes_one_trailing_dash_like_go() {
+        assert_eq!(trunc_trim("ab--cd", 4), "ab-");
+        assert_eq!(trunc_trim("abc", 10), "abc");
+    }
+}

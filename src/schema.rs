@@ -1,0 +1,203 @@
+//! `values.schema.json` and the commented `values.yaml`, both from the model.
+//!
+//! The JSON schema is generated from the Rust types (draft-07, which Helm's
+//! validator supports), with every subschema inlined and then tightened for
+//! what the types alone cannot say: one typed property per threshold
+//! parameter of the spec, the conditional requirements (a bucket when the
+//! sink is S3, a host when the database is external, a password when the
+//! chart creates the Secret) and the labels the chart reserves. The
+//! values.yaml walks the default values beside the schema and writes each
+//! field's description above it.
+
+use schemars::generate::SchemaSettings;
+use schemars::Schema;
+use serde_json::{json, Map, Value};
+
+use crate::render::yaml;
+use crate::scalars::DURATION_PATTERN;
+use crate::spec::{ParameterKind, Spec};
+use crate::values::{Values, STANDARD_LABELS};
+
+/// The schema as the types give it, with the `x-chartgen-flag` marks (the flags' source).
+pub fn raw_values_schema() -> Schema {
+    let mut settings = SchemaSettings::draft07();
+    settings.inline_subschemas = true;
+    settings.into_generator().into_root_schema_for::<Values>()
+}
+
+/// The strict `values.schema.json` for a spec.
+pub fn values_schema(spec: &Spec) -> Value {
+    let mut schema = raw_values_schema().to_value();
+    strip_formats(&mut schema);
+    let root = schema.as_object_mut().expect("the root schema is an object");
+    root.insert("title".into(), json!(format!("Values of the {} chart", spec.chart.name)));
+    let rules = &mut root["properties"]["monitoring"]["properties"]["prometheusRules"]["properties"];
+    rules["thresholds"] = thresholds_schema(spec);
+    rules["labels"]["propertyNames"] = json!({ "not": { "enum": STANDARD_LABELS } });
+    for path in ["postgresql.auth.username", "postgresql.auth.database", "externalDatabase.database"] {
+        property_mut(&mut schema, path)["minLength"] = json!(1);
+    }
+    let conditions = json!([
+        when(&[("backup.enabled", json!(true)), ("backup.sink", json!("s3"))], "backup.s3.bucket"),
+        when(&[("postgresql.enabled", json!(false))], "externalDatabase.host"),
+        when(&[("postgresql.enabled", json!(true)), ("postgresql.auth.create", json!(true))], "postgresql.auth.password"),
+    ]);
+    schema.as_object_mut().expect("object").insert("allOf".into(), conditions);
+    schema
+}
+
+/// Integer widths (`uint32`) are Rust's business; the bounds already say it for validators.
+fn strip_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("format").is_some_and(|f| f.as_str().is_some_and(|f| f.starts_with("int") || f.starts_with("uint") || f == "double")) {
+                map.remove("format");
+            }
+            map.values_mut().for_each(strip_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_formats),
+        _ => {}
+    }
+}
+
+fn property_mut<'a>(schema: &'a mut Value, path: &str) -> &'a mut Value {
+    path.split('.').fold(schema, |s, key| &mut s["properties"][key])
+}
+
+fn thresholds_schema(spec: &Spec) -> Value {
+    let mut properties = Map::new();
+    for (name, parameter) in &spec.parameters {
+        let mut property = match parameter.kind {
+            ParameterKind::Number => json!({ "type": "number" }),
+            ParameterKind::Integer => json!({ "type": "integer" }),
+            ParameterKind::Duration => json!({ "type": "string", "pattern": DURATION_PATTERN }),
+        };
+        property["description"] = json!(parameter.description);
+        if let Some(min) = parameter.minimum {
+            property["minimum"] = json!(min);
+        }
+        if let Some(max) = parameter.maximum {
+            property["maximum"] = json!(max);
+        }
+        properties.insert(name.clone(), property);
+    }
+    let required: Vec<&String> = spec.parameters.keys().collect();
+    json!({
+        "description": "Alert thresholds, one per parameter of the chart spec.",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+/// `if` every (path = value) holds, `then` the string at `required` is not empty.
+fn when(conditions: &[(&str, Value)], required: &str) -> Value {
+    let mut condition = json!({});
+    for (path, value) in conditions {
+        merge(&mut condition, nested(path, json!({ "const": value })));
+    }
+    json!({ "if": condition, "then": nested(required, json!({ "minLength": 1 })) })
+}
+
+fn nested(path: &str, leaf: Value) -> Value {
+    path.rsplit('.').fold(leaf, |inner, key| json!({ "properties": { key: inner }, "required": [key] }))
+}
+
+fn merge(dest: &mut Value, src: Value) {
+    match (dest, src) {
+        (Value::Object(d), Value::Object(s)) => {
+            for (k, v) in s {
+                match d.get_mut(&k) {
+                    Some(Value::Array(existing)) => {
+                        if let Value::Array(more) = v {
+                            existing.extend(more.into_iter().filter(|m| !existing.contains(m)).collect::<Vec<_>>());
+                        }
+                    }
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        d.insert(k, v);
+                    }
+                }
+            }
+        }
+        (d, s) => *d = s,
+    }
+}
+
+/// The commented default `values.yaml` for a spec.
+pub fn values_yaml(spec: &Spec) -> String {
+    let schema = values_schema(spec);
+    let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
+    let mut out = String::new();
+    out.push_str("# yaml-language-server: $schema=values.schema.json\n");
+    out.push_str(&format!("# Default values of the {} chart, generated by chartgen from the chart spec.\n", spec.chart.name));
+    out.push_str("# Fields marked \"Flag\" switch parts of the chart on or off; every combination is checked.\n");
+    write_map(&defaults, &schema, 0, &mut out);
+    out
+}
+
+fn write_map(value: &Value, schema: &Value, indent: usize, out: &mut String) {
+    let Value::Object(map) = value else { return };
+    let pad = " ".repeat(indent);
+    for (key, item) in map {
+        let property = &schema["properties"][key];
+        if indent == 0 {
+            out.push('\n');
+        }
+        if let Some(description) = property["description"].as_str() {
+            for line in description.lines() {
+                out.push_str(&format!("{pad}# {line}\n"));
+            }
+        }
+        if property.get("x-chartgen-flag").is_some() {
+            let choices = match property["enum"].as_array() {
+                Some(values) => values.iter().map(yaml::scalar).collect::<Vec<_>>().join(" | "),
+                None => "true | false".to_string(),
+            };
+            out.push_str(&format!("{pad}# Flag: {choices}.\n"));
+        }
+        match item {
+            Value::Object(inner) if !inner.is_empty() => {
+                out.push_str(&format!("{pad}{}:\n", yaml::string(key)));
+                write_map(item, property, indent + 2, out);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push_str(&format!("{pad}{}:\n{}\n", yaml::string(key), yaml::block(item, indent + 2)));
+            }
+            scalar => out.push_str(&format!("{pad}{}: {}\n", yaml::string(key), yaml::scalar(scalar))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_get_one_typed_property_per_parameter() {
+        let spec = crate::spec::load(None).unwrap().spec;
+        let schema = values_schema(&spec);
+        let thresholds = &schema["properties"]["monitoring"]["properties"]["prometheusRules"]["properties"]["thresholds"];
+        assert_eq!(thresholds["properties"]["jobFailureRatio"]["type"], "number");
+        assert_eq!(thresholds["properties"]["jobFailureWindow"]["type"], "string");
+        assert_eq!(thresholds["additionalProperties"], false);
+    }
+
+    #[test]
+    fn the_schema_is_draft_07_and_closed() {
+        let spec = crate::spec::load(None).unwrap().spec;
+        let schema = values_schema(&spec);
+        assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(schema["properties"]["backup"]["properties"]["pvc"]["additionalProperties"], false);
+        assert!(!schema.to_string().contains("\"format\":\"uint"));
+    }
+
+    #[test]
+    fn a_condition_requires_the_field_only_when_its_flags_hold() {
+        let rule = when(&[("backup.enabled", json!(true)), ("backup.sink", json!("s3"))], "backup.s3.bucket");
+        assert_eq!(rule["if"]["properties"]["backup"]["required"], json!(["enabled", "sink"]));
+        assert_eq!(rule["then"]["properties"]["backup"]["properties"]["s3"]["properties"]["bucket"]["minLength"], 1);
+    }
+}

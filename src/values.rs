@@ -1,0 +1,731 @@
+//! The typed values model: what an operator sets at install time.
+//!
+//! One Rust type tree (serde, unknown keys rejected, a doc line on every
+//! field) is the single source of the defaults, `values.yaml`,
+//! `values.schema.json` and the matrix axes. Fields marked
+//! `x-chartgen-flag` are the flags: the bools and enums templates may branch
+//! on, each with the flag it depends on (`backup.sink` only matters when
+//! `backup.enabled`). Values are read with Helm's semantics: `-f` files merged
+//! in order, then `--set-json`, `--set`, `--set-string`, then coalesced with the
+//! defaults (a `null` removes a key), and only then read into these types.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::de::from_node;
+use crate::diagnostic::{nearest, BadInput, Diagnostic, Origin};
+use crate::scalars::{BucketName, CronSchedule, Duration, ImageRepository, ImageTag, ObjectName, Quantity, SecretKey, TimeZone};
+use crate::source::{load_file, Member, Node, Value};
+use crate::spec::{ParameterKind, Spec, Threshold};
+use crate::strvals::{parse_into, SetKind};
+
+/// Everything an operator can set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Values {
+    /// The PostgreSQL server in the cluster, and the image whose client tools the jobs use.
+    pub postgresql: Postgresql,
+    /// The database to use instead when postgresql.enabled is false.
+    pub external_database: ExternalDatabase,
+    /// Scheduled logical backups with pg_dump.
+    pub backup: Backup,
+    /// Schema migrations run by a Helm hook Job.
+    pub migrations: Migrations,
+    /// Prometheus alerting rules.
+    pub monitoring: Monitoring,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Postgresql {
+    /// Run PostgreSQL in the cluster as a StatefulSet; false to connect to externalDatabase.
+    #[schemars(extend("x-chartgen-flag" = ""))]
+    pub enabled: bool,
+    /// PostgreSQL image; the backup and migration jobs use its client tools, so major versions always match the server.
+    pub image: Image,
+    /// Credentials of the in-cluster server.
+    pub auth: PostgresAuth,
+    /// Port of the PostgreSQL Service.
+    pub port: u16,
+    /// The data volume.
+    pub storage: Storage,
+    /// CPU and memory for the server container.
+    pub resources: Resources,
+    /// Health checks of the server container.
+    pub probes: Probes,
+    /// User, group and file system settings of the server pod.
+    pub security_context: SecurityContext,
+    /// Node labels the server pod must match.
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints the server pod tolerates.
+    pub tolerations: Vec<Toleration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PostgresAuth {
+    /// Create the credentials Secret from username and password; false to use existingSecret.
+    #[schemars(extend("x-chartgen-flag" = "postgresql.enabled=true"))]
+    pub create: bool,
+    /// Database the application uses.
+    pub database: String,
+    /// User the application and the jobs connect as (written to the Secret when create is true).
+    pub username: String,
+    /// Password written to the Secret when create is true; prefer an existing Secret in production.
+    pub password: String,
+    /// Existing Secret with the credentials, used when create is false.
+    pub existing_secret: ObjectName,
+    /// Key of the username in the Secret.
+    pub username_key: SecretKey,
+    /// Key of the password in the Secret.
+    pub password_key: SecretKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExternalDatabase {
+    /// Host name of the external server.
+    pub host: String,
+    /// Port of the external server.
+    pub port: u16,
+    /// Database the application uses.
+    pub database: String,
+    /// TLS mode for connections (libpq sslmode).
+    pub ssl_mode: SslMode,
+    /// Existing Secret with the credentials.
+    pub existing_secret: ObjectName,
+    /// Key of the username in the Secret.
+    pub username_key: SecretKey,
+    /// Key of the password in the Secret.
+    pub password_key: SecretKey,
+}
+
+/// libpq's sslmode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    /// Image repository, without a tag.
+    pub repository: ImageRepository,
+    /// Image tag; pin a version.
+    pub tag: ImageTag,
+    /// When the kubelet pulls the image.
+    pub pull_policy: PullPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Storage {
+    /// Size of the data volume.
+    pub size: Quantity,
+    /// StorageClass of the data volume; empty for the cluster's default.
+    pub storage_class_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// What the scheduler reserves for the container.
+    pub requests: ResourceList,
+    /// The most the container may use.
+    pub limits: ResourceList,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceList {
+    /// CPU, in cores or millicores ("250m").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Quantity>,
+    /// Memory ("256Mi").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Quantity>,
+    /// Local scratch space ("1Gi").
+    #[serde(rename = "ephemeral-storage", skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage: Option<Quantity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    /// Restart the server when it stops answering.
+    pub liveness: Probe,
+    /// Take the server out of the Service until it answers.
+    pub readiness: Probe,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Probe {
+    /// Seconds to wait after the container starts.
+    pub initial_delay_seconds: u32,
+    /// Seconds between checks.
+    pub period_seconds: u32,
+    /// Seconds before a check counts as failed.
+    pub timeout_seconds: u32,
+    /// Failed checks in a row before acting.
+    pub failure_threshold: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecurityContext {
+    /// User id the containers run as (never 0: pods run as non-root).
+    #[schemars(range(min = 1))]
+    pub run_as_user: u32,
+    /// Group id the containers run as.
+    #[schemars(range(min = 1))]
+    pub run_as_group: u32,
+    /// Group that owns mounted volumes.
+    #[schemars(range(min = 1))]
+    pub fs_group: u32,
+    /// Mount the container's root file system read-only.
+    pub read_only_root_filesystem: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Toleration {
+    /// Taint key to match; empty with operator Exists matches every taint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// How the key and value are matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<TolerationOperator>,
+    /// Taint value to match with operator Equal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Taint effect to match; empty matches every effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<TaintEffect>,
+    /// Seconds a NoExecute taint is tolerated before eviction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TolerationOperator {
+    Exists,
+    Equal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Backup {
+    /// Run a CronJob that dumps the database with pg_dump.
+    #[schemars(extend("x-chartgen-flag" = ""))]
+    pub enabled: bool,
+    /// When to run, as five-field cron.
+    pub schedule: CronSchedule,
+    /// Time zone the schedule is read in.
+    pub time_zone: TimeZone,
+    /// Recovery point objective: the longest the schedule may leave without a backup.
+    pub rpo: Duration,
+    /// Where dumps go: a PersistentVolumeClaim or an S3 bucket.
+    #[schemars(extend("x-chartgen-flag" = "backup.enabled=true"))]
+    pub sink: Sink,
+    /// The PVC sink.
+    pub pvc: PvcSink,
+    /// The S3 sink.
+    pub s3: S3Sink,
+    /// Successful Jobs to keep.
+    pub successful_jobs_history_limit: u32,
+    /// Failed Jobs to keep.
+    pub failed_jobs_history_limit: u32,
+    /// Seconds after its scheduled time a missed run may still start.
+    #[schemars(range(min = 1))]
+    pub starting_deadline_seconds: u32,
+    /// Seconds a run may take before it is stopped.
+    #[schemars(range(min = 1))]
+    pub active_deadline_seconds: u32,
+    /// Retries of a failed run.
+    pub backoff_limit: u32,
+    /// Size limit of the scratch volume the S3 sink stages a dump in.
+    pub scratch_size: Quantity,
+    /// CPU and memory for the backup containers.
+    pub resources: Resources,
+    /// User, group and file system settings of the backup pod.
+    pub security_context: SecurityContext,
+    /// Node labels the backup pod must match.
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints the backup pod tolerates.
+    pub tolerations: Vec<Toleration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Sink {
+    Pvc,
+    S3,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PvcSink {
+    /// Create the PVC for the dumps; false to use the existing claimName.
+    #[schemars(extend("x-chartgen-flag" = "backup.sink=pvc"))]
+    pub create: bool,
+    /// Existing PVC for the dumps, used when create is false.
+    pub claim_name: ObjectName,
+    /// StorageClass of the created PVC; empty for the cluster's default.
+    pub storage_class_name: String,
+    /// Size of the created PVC.
+    pub size: Quantity,
+    /// How many dumps to keep; older ones are deleted after each successful backup.
+    #[schemars(range(min = 1))]
+    pub keep: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct S3Sink {
+    /// Bucket the dumps are uploaded to (required with sink s3).
+    pub bucket: BucketName,
+    /// Key prefix inside the bucket, such as "certctl/".
+    pub prefix: String,
+    /// Region of the bucket.
+    pub region: String,
+    /// Endpoint URL of an S3-compatible store; empty for AWS.
+    pub endpoint: String,
+    /// Secret with the access key pair.
+    pub credentials_secret: CredentialsSecret,
+    /// Image with the aws command that uploads the dump.
+    pub image: Image,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CredentialsSecret {
+    /// Name of the existing Secret.
+    pub name: ObjectName,
+    /// Key of the access key id in the Secret.
+    pub access_key_id_key: SecretKey,
+    /// Key of the secret access key in the Secret.
+    pub secret_access_key_key: SecretKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Migrations {
+    /// Run migrations in a Helm hook Job (post-install, pre-upgrade) and tell the server to skip its own.
+    #[schemars(extend("x-chartgen-flag" = ""))]
+    pub via_hook: bool,
+    /// Server image that runs the migrate command.
+    pub image: Image,
+    /// Seconds the Job waits for the database to accept connections before failing.
+    #[schemars(range(min = 1))]
+    pub wait_for_database_seconds: u32,
+    /// Seconds the Job may take in all.
+    #[schemars(range(min = 1))]
+    pub active_deadline_seconds: u32,
+    /// Retries of a failed migration.
+    pub backoff_limit: u32,
+    /// CPU and memory for the migration containers.
+    pub resources: Resources,
+    /// User, group and file system settings of the migration pod.
+    pub security_context: SecurityContext,
+    /// Node labels the migration pod must match.
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints the migration pod tolerates.
+    pub tolerations: Vec<Toleration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Monitoring {
+    /// Prometheus Operator alerting rules.
+    pub prometheus_rules: PrometheusRules,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PrometheusRules {
+    /// Render a PrometheusRule with the application's alerts.
+    #[schemars(extend("x-chartgen-flag" = ""))]
+    pub enabled: bool,
+    /// Extra labels on the PrometheusRule, such as the one your Prometheus selects rules by.
+    pub labels: BTreeMap<String, String>,
+    /// How often Prometheus evaluates the rules.
+    pub interval: Duration,
+    /// Alert thresholds, one per parameter of the chart spec.
+    pub thresholds: BTreeMap<String, Threshold>,
+}
+
+/// Where values come from on the command line, in Helm's terms.
+#[derive(Debug, Clone, Default)]
+pub struct ValueInputs {
+    /// `-f`/`--values` files, merged in order.
+    pub files: Vec<PathBuf>,
+    /// `--set` arguments.
+    pub set: Vec<String>,
+    /// `--set-string` arguments.
+    pub set_string: Vec<String>,
+    /// `--set-json` arguments.
+    pub set_json: Vec<String>,
+}
+
+/// Labels every object carries; extra rule labels may not replace them.
+pub const STANDARD_LABELS: [&str; 7] = [
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/component",
+    "helm.sh/chart",
+];
+
+fn resources(cpu: &str, memory: &str, cpu_limit: Option<&str>, memory_limit: &str) -> Resources {
+    let q = |s: &str| Some(s.parse::<Quantity>().expect("a valid built-in quantity"));
+    Resources {
+        requests: ResourceList { cpu: q(cpu), memory: q(memory), ephemeral_storage: None },
+        limits: ResourceList { cpu: cpu_limit.and_then(q), memory: q(memory_limit), ephemeral_storage: None },
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> T {
+    text.parse().unwrap_or_else(|e| panic!("built-in default {text:?}: {e}"))
+}
+
+impl Values {
+    /// The defaults for a spec: the content of the generated values.yaml.
+    pub fn defaults(spec: &Spec) -> Values {
+        let postgres_user = SecurityContext { run_as_user: 999, run_as_group: 999, fs_group: 999, read_only_root_filesystem: true };
+        let image = |i: &crate::spec::SpecImage| Image { repository: i.repository.clone(), tag: i.tag.clone(), pull_policy: PullPolicy::IfNotPresent };
+        let app = &spec.app.name;
+        Values {
+            postgresql: Postgresql {
+                enabled: true,
+                image: image(&spec.postgres.image),
+                auth: PostgresAuth {
+                    create: false,
+                    database: spec.app.database.clone(),
+                    username: app.replace('-', "_"),
+                    password: String::new(),
+                    existing_secret: parse(&format!("{app}-postgresql-auth")),
+                    username_key: parse("username"),
+                    password_key: parse("password"),
+                },
+                port: 5432,
+                storage: Storage { size: parse("10Gi"), storage_class_name: String::new() },
+                resources: resources("250m", "512Mi", None, "1Gi"),
+                probes: Probes {
+                    liveness: Probe { initial_delay_seconds: 30, period_seconds: 10, timeout_seconds: 5, failure_threshold: 6 },
+                    readiness: Probe { initial_delay_seconds: 5, period_seconds: 10, timeout_seconds: 5, failure_threshold: 3 },
+                },
+                security_context: postgres_user.clone(),
+                node_selector: BTreeMap::new(),
+                tolerations: Vec::new(),
+            },
+            external_database: ExternalDatabase {
+                host: String::new(),
+                port: 5432,
+                database: spec.app.database.clone(),
+                ssl_mode: SslMode::Require,
+                existing_secret: parse(&format!("{app}-database")),
+                username_key: parse("username"),
+                password_key: parse("password"),
+            },
+            backup: Backup {
+                enabled: false,
+                schedule: spec.backup.schedule.clone(),
+                time_zone: parse("Etc/UTC"),
+                rpo: spec.backup.rpo.clone(),
+                sink: Sink::Pvc,
+                pvc: PvcSink {
+                    create: true,
+                    claim_name: parse(&format!("{app}-backups")),
+                    storage_class_name: String::new(),
+                    size: parse("20Gi"),
+                    keep: 7,
+                },
+                s3: S3Sink {
+                    bucket: parse(""),
+                    prefix: format!("{app}/"),
+                    region: "us-east-1".to_string(),
+                    endpoint: String::new(),
+                    credentials_secret: CredentialsSecret {
+                        name: parse(&format!("{app}-backup-s3")),
+                        access_key_id_key: parse("AWS_ACCESS_KEY_ID"),
+                        secret_access_key_key: parse("AWS_SECRET_ACCESS_KEY"),
+                    },
+                    image: Image { repository: parse("amazon/aws-cli"), tag: parse("2.22.35"), pull_policy: PullPolicy::IfNotPresent },
+                },
+                successful_jobs_history_limit: 3,
+                failed_jobs_history_limit: 3,
+                starting_deadline_seconds: 3600,
+                active_deadline_seconds: 3600,
+                backoff_limit: 2,
+                scratch_size: parse("20Gi"),
+                resources: resources("100m", "256Mi", None, "1Gi"),
+                security_context: postgres_user.clone(),
+                node_selector: BTreeMap::new(),
+                tolerations: Vec::new(),
+            },
+            migrations: Migrations {
+                via_hook: false,
+                image: image(&spec.app.image),
+                wait_for_database_seconds: 300,
+                active_deadline_seconds: 900,
+                backoff_limit: 1,
+                resources: resources("100m", "128Mi", None, "512Mi"),
+                security_context: SecurityContext { run_as_user: 65532, run_as_group: 65532, fs_group: 65532, read_only_root_filesystem: true },
+                node_selector: BTreeMap::new(),
+                tolerations: Vec::new(),
+            },
+            monitoring: Monitoring {
+                prometheus_rules: PrometheusRules {
+                    enabled: false,
+                    labels: BTreeMap::new(),
+                    interval: parse("1m"),
+                    thresholds: spec.parameters.iter().map(|(name, p)| (name.clone(), p.default.clone())).collect(),
+                },
+            },
+        }
+    }
+}
+
+/// The values after merging, with the tree that locates each of them.
+#[derive(Debug, Clone)]
+pub struct LoadedValues {
+    pub values: Values,
+    pub tree: Node,
+}
+
+/// Reads values with Helm's semantics and checks them against the model and the spec.
+pub fn load(spec: &Spec, inputs: &ValueInputs) -> Result<LoadedValues, BadInput> {
+    let mut user = Node::empty_map(Origin::Default);
+    for path in &inputs.files {
+        let file = load_file(path)?;
+        merge_maps(&mut user, file);
+    }
+    // Helm applies --set-json, then --set, then --set-string, each in order given.
+    let sets = [(SetKind::Json, &inputs.set_json), (SetKind::Typed, &inputs.set), (SetKind::String, &inputs.set_string)];
+    for (kind, args) in sets {
+        for arg in args {
+            parse_into(arg, kind, &mut user)?;
+        }
+    }
+    let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
+    let tree = coalesce(user, Node::from_json(&defaults, &Origin::Default));
+    let values: Values = from_node(&tree, "")?;
+    let problems = check(spec, &values, &tree);
+    if problems.is_empty() {
+        Ok(LoadedValues { values, tree })
+    } else {
+        Err(BadInput(problems))
+    }
+}
+
+/// Helm's `mergeMaps`: maps merge key by key, anything else replaces.
+fn merge_maps(dest: &mut Node, src: Node) {
+    let (Value::Map(dest_map), Value::Map(src_map)) = (&mut dest.value, src.value) else { return };
+    for (key, member) in src_map {
+        match dest_map.get_mut(&key) {
+            Some(existing) if matches!(existing.node.value, Value::Map(_)) && matches!(member.node.value, Value::Map(_)) => {
+                merge_maps(&mut existing.node, member.node);
+            }
+            _ => {
+                dest_map.insert(key, member);
+            }
+        }
+    }
+}
+
+/// Helm's coalescing of user values over chart defaults: user values win, maps
+/// merge, and a user `null` deletes the key.
+fn coalesce(user: Node, defaults: Node) -> Node {
+    let Node { value: Value::Map(mut user_map), origin } = user else { return user };
+    let Value::Map(default_map) = defaults.value else { return Node::new(Value::Map(user_map), origin) };
+    for (key, default) in default_map {
+        match user_map.shift_remove(&key) {
+            None => {
+                user_map.insert(key, default);
+            }
+            Some(Member { node: Node { value: Value::Null, .. }, .. }) => {}
+            Some(member) => {
+                let node = if matches!(member.node.value, Value::Map(_)) { coalesce(member.node, default.node) } else { member.node };
+                user_map.insert(key, Member { key: member.key, node });
+            }
+        }
+    }
+    Node::new(Value::Map(user_map), origin)
+}
+
+/// Checks that span fields or need the spec: required-when-enabled values, thresholds, labels.
+fn check(spec: &Spec, values: &Values, tree: &Node) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let origin = |path: &str| tree.get(path).map_or_else(|| tree.origin.clone(), |n| n.origin.clone());
+    // A value left at its default is reported where the choice that needs it was made.
+    let located = |path: &str, cause: &str| {
+        let at = origin(path);
+        if matches!(at, Origin::Default) { origin(cause) } else { at }
+    };
+    if values.backup.enabled && values.backup.sink == Sink::S3 && values.backup.s3.bucket.is_empty() {
+        problems.push(
+            Diagnostic::new(located("backup.s3.bucket", "backup.sink"), "`backup.s3.bucket` is empty, but backup.sink is s3")
+                .with_help("set backup.s3.bucket to the bucket the dumps go to, for example --set backup.s3.bucket=my-app-backups"),
+        );
+    }
+    if !values.postgresql.enabled && values.external_database.host.is_empty() {
+        problems.push(
+            Diagnostic::new(located("externalDatabase.host", "postgresql.enabled"), "`externalDatabase.host` is empty, but postgresql.enabled is false")
+                .with_help("set externalDatabase.host to the database server, or enable the in-cluster postgresql"),
+        );
+    }
+    if values.postgresql.enabled && values.postgresql.auth.create && values.postgresql.auth.password.is_empty() {
+        problems.push(
+            Diagnostic::new(located("postgresql.auth.password", "postgresql.auth.create"), "`postgresql.auth.password` is empty, but postgresql.auth.create is true")
+                .with_help("set a password, or set postgresql.auth.create=false and name an existing Secret in postgresql.auth.existingSecret"),
+        );
+    }
+    for (path, value) in [("postgresql.auth.username", &values.postgresql.auth.username), ("postgresql.auth.database", &values.postgresql.auth.database), ("externalDatabase.database", &values.external_database.database)] {
+        if value.is_empty() {
+            problems.push(Diagnostic::new(origin(path), format!("`{path}` is empty")).with_help("name the database user or database"));
+        }
+    }
+    for key in values.monitoring.prometheus_rules.labels.keys() {
+        if STANDARD_LABELS.contains(&key.as_str()) {
+            let at = tree.member(&format!("monitoring.prometheusRules.labels.{key}")).map_or_else(|| origin("monitoring.prometheusRules.labels"), |m| m.key.clone());
+            problems.push(Diagnostic::new(at, format!("the label `{key}` is set by the chart")).with_help("extra labels may add to the chart's labels but not replace them"));
+        }
+    }
+    let thresholds = &values.monitoring.prometheus_rules.thresholds;
+    for (name, value) in thresholds {
+        let path = format!("monitoring.prometheusRules.thresholds.{name}");
+        let Some(parameter) = spec.parameters.get(name) else {
+            let at = tree.member(&path).map_or_else(|| origin("monitoring.prometheusRules.thresholds"), |m| m.key.clone());
+            let valid: Vec<String> = spec.parameters.keys().map(|k| format!("`{k}`")).collect();
+            let help = match nearest(name, spec.parameters.keys().map(String::as_str)) {
+                Some(n) => format!("did you mean `{n}`? valid keys here: {}", valid.join(", ")),
+                None => format!("valid keys here: {}", valid.join(", ")),
+            };
+            problems.push(Diagnostic::new(at, format!("`{path}`: unknown key `{name}`")).with_help(help));
+            continue;
+        };
+        let problem = match (parameter.kind, value) {
+            (ParameterKind::Duration, Threshold::Duration(_)) => None,
+            (ParameterKind::Duration, Threshold::Number(_)) => Some("expected a duration such as \"15m\"".to_string()),
+            (ParameterKind::Integer | ParameterKind::Number, Threshold::Duration(_)) => Some("expected a number".to_string()),
+            (kind, Threshold::Number(n)) => {
+                if kind == ParameterKind::Integer && n.fract() != 0.0 {
+                    Some(format!("expected an integer, found {n}"))
+                } else if parameter.minimum.is_some_and(|min| *n < min) || parameter.maximum.is_some_and(|max| *n > max) {
+                    let range = match (parameter.minimum, parameter.maximum) {
+                        (Some(a), Some(b)) => format!("from {a} to {b}"),
+                        (Some(a), None) => format!("at least {a}"),
+                        (None, Some(b)) => format!("at most {b}"),
+                        (None, None) => unreachable!("a bound failed"),
+                    };
+                    Some(format!("{n} is out of range: it must be {range}"))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(problem) = problem {
+            problems.push(Diagnostic::new(origin(&path), format!("`{path}`: {problem}")).with_help(parameter.description.clone()));
+        }
+    }
+    problems
+}
+
+/// One flag: a bool or enum field templates may branch on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    /// Dotted path, such as `backup.sink`.
+    pub path: String,
+    /// The values it can take, as JSON (`false`/`true`, or the enum's strings).
+    pub domain: Vec<serde_json::Value>,
+    /// The flag and value it matters under, if any (`backup.enabled` = `true`).
+    pub requires: Option<(String, serde_json::Value)>,
+}
+
+/// The flags of the model, read from the `x-chartgen-flag` marks on its fields.
+pub fn flags() -> Vec<Flag> {
+    let schema = crate::schema::raw_values_schema();
+    let mut out = Vec::new();
+    collect_flags(schema.as_value(), "", &mut out);
+    out
+}
+
+fn collect_flags(schema: &serde_json::Value, path: &str, out: &mut Vec<Flag>) {
+    let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else { return };
+    for (name, property) in properties {
+        let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+        if let Some(requires) = property.get("x-chartgen-flag").and_then(|r| r.as_str()) {
+            let domain = match property.get("enum").and_then(|e| e.as_array()) {
+                Some(values) => values.clone(),
+                None => vec![false.into(), true.into()],
+            };
+            let requires = requires.split_once('=').map(|(p, v)| {
+                let value = match v {
+                    "true" => true.into(),
+                    "false" => false.into(),
+                    other => other.into(),
+                };
+                (p.to_string(), value)
+            });
+            out.push(Flag { path: child.clone(), domain, requires });
+        }
+        collect_flags(property, &child, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_marks_its_flags_with_their_dependencies() {
+        let flags = flags();
+        let find = |p: &str| flags.iter().find(|f| f.path == p).unwrap_or_else(|| panic!("no flag {p}"));
+        assert_eq!(find("backup.sink").domain, vec![serde_json::json!("pvc"), serde_json::json!("s3")]);
+        assert_eq!(find("backup.sink").requires, Some(("backup.enabled".to_string(), true.into())));
+        assert_eq!(find("backup.pvc.create").requires, Some(("backup.sink".to_string(), "pvc".into())));
+        assert_eq!(find("migrations.viaHook").requires, None);
+        assert_eq!(flags.len(), 7);
+    }
+
+    #[test]
+    fn coalesce_lets_user_values_win_and_null_delete() {
+        let user = Node::from_json(&serde_json::json!({"a": {"b": null, "c": 2}, "d": null, "x": null}), &Origin::Default);
+        let defaults = Node::from_json(&serde_json::json!({"a": {"b": 1, "c": 1, "e": 1}, "d": 4}), &Origin::Default);
+        // A null with no default stays, so an unknown key is still reported.
+        assert_eq!(coalesce(user, defaults).to_json(), serde_json::json!({"a": {"c": 2, "e": 1}, "x": null}));
+    }
+
+    #[test]
+    fn merge_maps_merges_maps_and_replaces_the_rest() {
+        let mut dest = Node::from_json(&serde_json::json!({"a": {"b": 1}, "l": [1, 2]}), &Origin::Default);
+        merge_maps(&mut dest, Node::from_json(&serde_json::json!({"a": {"c": 2}, "l": [3]}), &Origin::Default));
+        assert_eq!(dest.to_json(), serde_json::json!({"a": {"b": 1, "c": 2}, "l": [3]}));
+    }
+}
