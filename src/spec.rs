@@ -109,11 +109,41 @@ pub enum ParameterKind {
 }
 
 /// A threshold's value: a number, or a Prometheus duration.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Threshold {
     Number(f64),
     Duration(Duration),
+}
+
+impl<'de> Deserialize<'de> for Threshold {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Threshold, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Threshold;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a duration such as \"15m\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Threshold, E> {
+                Ok(Threshold::Number(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Threshold, E> {
+                Ok(Threshold::Number(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Threshold, E> {
+                Ok(Threshold::Number(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Threshold, E> {
+                if v.parse::<f64>().is_ok() {
+                    return Err(E::custom(format!(
+                        "expected a number, found the string \"{v}\"; help: --set reads decimals as strings, as Helm does; use --set-json or a values file"
+                    )));
+                }
+                v.parse::<Duration>().map(Threshold::Duration).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 impl Threshold {

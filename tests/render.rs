@@ -1,0 +1,59 @@
+//! `chartgen render` of the seed guard's six value combinations, for both
+//! example specs, as reviewed snapshots.
+
+mod common;
+
+use common::{chartgen, specs};
+
+/// The six combinations of the seed's `helm-templates-lint.sh`.
+const COMBINATIONS: [(&str, &[&str]); 6] = [
+    ("defaults", &[]),
+    ("backup-pvc", &["--set", "backup.enabled=true"]),
+    ("backup-s3", &["--set", "backup.enabled=true,backup.sink=s3,backup.s3.bucket=db-backups"]),
+    ("prometheus-rules", &["--set", "monitoring.prometheusRules.enabled=true"]),
+    ("migrations-via-hook", &["--set", "migrations.viaHook=true"]),
+    (
+        "all-on",
+        &["--set", "backup.enabled=true,monitoring.prometheusRules.enabled=true,migrations.viaHook=true"],
+    ),
+];
+
+#[test]
+fn the_six_seed_combinations_render_as_reviewed() {
+    for (spec_name, spec_args) in specs() {
+        for (combination, set) in COMBINATIONS {
+            let mut args = spec_args.clone();
+            args.extend(["render", "--release-name", "prod", "--namespace", "certs"].map(String::from));
+            args.extend(set.iter().map(|s| s.to_string()));
+            let run = chartgen(&args);
+            assert_eq!(run.code, 0, "{spec_name}/{combination}: {}", run.stderr);
+            insta::assert_snapshot!(format!("{spec_name}-{combination}"), run.stdout);
+        }
+    }
+}
+
+#[test]
+fn render_output_is_a_stream_of_sourced_documents() {
+    let run = chartgen(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("---\n# Source: certctl/templates/"));
+    let sources = run.stdout.matches("# Source: ").count();
+    assert_eq!(sources, run.stdout.matches("\n---\n").count() + 1);
+}
+
+#[test]
+fn an_external_database_replaces_the_statefulset() {
+    let run = chartgen(&["render", "--set", "postgresql.enabled=false,externalDatabase.host=db.internal,backup.enabled=true"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("kind: StatefulSet"));
+    assert!(run.stdout.contains("value: db.internal"));
+    assert!(run.stdout.contains("name: certctl-database\n"), "the external credentials Secret is referenced");
+}
+
+#[test]
+fn the_migration_hook_runs_after_install_and_before_upgrade() {
+    let run = chartgen(&["render", "--set", "migrations.viaHook=true"]);
+    assert!(run.stdout.contains("helm.sh/hook: post-install,pre-upgrade"));
+    assert!(run.stdout.contains("CERTCTL_MIGRATIONS_VIA_HOOK: \"true\""));
+    assert!(run.stdout.contains("helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded"));
+}
