@@ -238,7 +238,6 @@ mod tests {
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Pvc {
         storage_class_name: String,
-        #[allow(dead_code)]
         size: u32,
     }
 
@@ -246,6 +245,12 @@ mod tests {
     #[serde(deny_unknown_fields)]
     struct Root {
         pvc: Pvc,
+    }
+
+    #[test]
+    fn a_valid_tree_reads_into_the_types() {
+        let root = read("pvc:\n  storageClassName: fast\n  size: 3\n").unwrap();
+        assert_eq!((root.pvc.storage_class_name.as_str(), root.pvc.size), ("fast", 3));
     }
 
     fn read(text: &str) -> Result<Root, Diagnostic> {

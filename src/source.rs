@@ -405,20 +405,18 @@ pub fn resolve_plain(text: &str) -> Value {
     if let Some(i) = go_parse_int(&plain) {
         return number_from_i128(i);
     }
-    if is_yaml_style_float(&plain) {
-        if let Some(f) = go_float(&plain) {
+    if is_yaml_style_float(&plain)
+        && let Some(f) = go_float(&plain) {
             return number(f);
         }
-    }
     let (negative, digits) = match plain.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, plain.as_str()),
     };
-    if let Some(bin) = digits.strip_prefix("0b") {
-        if let Ok(i) = i64::from_str_radix(bin, 2) {
+    if let Some(bin) = digits.strip_prefix("0b")
+        && let Ok(i) = i64::from_str_radix(bin, 2) {
             return Value::Int(if negative { -i } else { i });
         }
-    }
     Value::Str(text.to_string())
 }
 

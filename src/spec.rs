@@ -291,11 +291,10 @@ impl TryFrom<String> for Expectation {
         ];
         let trimmed = text.trim();
         for (symbol, op) in ops {
-            if let Some(rest) = trimmed.strip_prefix(symbol) {
-                if let Ok(value) = rest.trim().parse::<f64>() {
+            if let Some(rest) = trimmed.strip_prefix(symbol)
+                && let Ok(value) = rest.trim().parse::<f64>() {
                     return Ok(Expectation { op, value });
                 }
-            }
         }
         Err(format!("`{text}` is not a comparison; help: write an operator and a number, for example \"> 0\""))
     }

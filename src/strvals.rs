@@ -290,11 +290,10 @@ impl StrvalParser {
             match last {
                 None => return Err(ListError::Bad(self.error(start, "list must terminate with `}`"))),
                 Some('}') => {
-                    if let Some(c) = self.read() {
-                        if c != ',' {
+                    if let Some(c) = self.read()
+                        && c != ',' {
                             self.pos -= 1;
                         }
-                    }
                     items.push(Node::new(self.typed(&text), origin));
                     return Ok(items);
                 }

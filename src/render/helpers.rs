@@ -108,11 +108,10 @@ fn literal(state: &State, text: String) -> Value {
 
 /// The formatter: only helper output (safe strings) may be printed.
 pub fn only_helper_output(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
-    if value.is_safe() {
-        if let Some(text) = value.as_str() {
+    if value.is_safe()
+        && let Some(text) = value.as_str() {
             return out.write_str(text).map_err(Error::from);
         }
-    }
     Err(Error::new(
         ErrorKind::InvalidOperation,
         format!("a raw value ({value:?}) is printed; pass it through a typed helper such as `| yaml`"),
@@ -265,11 +264,10 @@ fn label_block(state: &State, component: &str, indent: usize, selector_only: boo
     }
     let pad = " ".repeat(indent);
     let mut pairs = label_pairs(state, component, selector_only)?;
-    if let Some(extra) = extra {
-        if let serde_json::Value::Object(map) = json(&extra)? {
+    if let Some(extra) = extra
+        && let serde_json::Value::Object(map) = json(&extra)? {
             pairs.extend(map.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())));
         }
-    }
     let lines: String = pairs.iter().map(|(k, v)| format!("\n{pad}{}: {}", yaml::string(k), yaml::string(v))).collect();
     Ok(Value::from_safe_string(lines))
 }

@@ -159,7 +159,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn numbers_print_as_go_toJson_prints_them() {
+    fn numbers_print_as_go_to_json_prints_them() {
         assert_eq!(go_json_number(0.05), "0.05");
         assert_eq!(go_json_number(1_000_000.0), "1000000");
         assert_eq!(go_json_number(1e-7), "1e-7");
