@@ -1,14 +1,29 @@
 //! The command-line entry points: each reads its inputs, runs the stages and
-//! returns its output as text, or the diagnostics of bad input. Nothing is
-//! printed here, so a failed command writes no partial output.
+//! returns its output as text with whether it found problems, or the
+//! diagnostics of bad input. Nothing is printed here, so a failed command
+//! writes no partial output.
 
 use std::path::PathBuf;
 
 use crate::diagnostic::BadInput;
+use crate::helm;
 use crate::render::{to_stream, Release, Renderer};
 use crate::schema::{values_schema, values_yaml};
 use crate::spec;
 use crate::values::{self, ValueInputs};
+
+/// What a command prints, and whether it found problems (exit code 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub text: String,
+    pub findings: bool,
+}
+
+impl Output {
+    pub fn clean(text: String) -> Output {
+        Output { text, findings: false }
+    }
+}
 
 /// Options every command shares.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +42,7 @@ pub struct RenderOptions {
     pub templates: Option<PathBuf>,
 }
 
-pub fn render(common: &Common, options: &RenderOptions) -> Result<String, BadInput> {
+pub fn render(common: &Common, options: &RenderOptions) -> Result<Output, BadInput> {
     let loaded = spec::load(common.spec.as_deref())?;
     let release = Release::new(&options.release_name, &options.namespace)?;
     let values = values::load(&loaded.spec, &options.values)?;
@@ -36,19 +51,73 @@ pub fn render(common: &Common, options: &RenderOptions) -> Result<String, BadInp
         None => Renderer::builtin(),
     };
     let manifests = renderer.render(&loaded.spec, &values.values, &release)?;
-    Ok(to_stream(&loaded.spec.chart.name, &manifests))
+    Ok(Output::clean(to_stream(&loaded.spec.chart.name, &manifests)))
 }
 
 /// `chartgen values`: the commented default values.yaml.
-pub fn default_values(common: &Common) -> Result<String, BadInput> {
+pub fn default_values(common: &Common) -> Result<Output, BadInput> {
     let loaded = spec::load(common.spec.as_deref())?;
-    Ok(values_yaml(&loaded.spec))
+    Ok(Output::clean(values_yaml(&loaded.spec)))
 }
 
 /// `chartgen schema`: values.schema.json.
-pub fn schema(common: &Common) -> Result<String, BadInput> {
+pub fn schema(common: &Common) -> Result<Output, BadInput> {
     let loaded = spec::load(common.spec.as_deref())?;
     let mut text = serde_json::to_string_pretty(&values_schema(&loaded.spec)).expect("a schema serializes");
     text.push('\n');
-    Ok(text)
+    Ok(Output::clean(text))
 }
+
+/// `chartgen generate`: the Helm chart, written to `out/<chart>/` or compared with it.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub out: PathBuf,
+    /// Compare with what is on disk instead of writing.
+    pub check: bool,
+}
+
+/// Diff lines `generate --check` prints before it summarises the rest.
+const DIFF_LINES_SHOWN: usize = 200;
+
+pub fn generate(common: &Common, options: &GenerateOptions) -> Result<Output, BadInput> {
+    let loaded = spec::load(common.spec.as_deref())?;
+    let chart = helm::compile(&Renderer::builtin(), &loaded.spec)?;
+    let dir = options.out.join(&chart.name);
+    if options.check {
+        let diffs = helm::stale_files(&chart, &dir);
+        if diffs.is_empty() {
+            return Ok(Output::clean(format!("{} is current ({} files)\n", dir.display(), chart.files.len())));
+        }
+        let mut text = String::new();
+        let mut shown = 0;
+        for diff in &diffs {
+            if text.lines().count() >= DIFF_LINES_SHOWN {
+                break;
+            }
+            text.push_str(diff);
+            shown += 1;
+        }
+        if shown < diffs.len() {
+            text.push_str(&format!("... and {} more stale files\n", diffs.len() - shown));
+        }
+        let mut fix = String::from("chartgen");
+        if let Some(path) = &common.spec {
+            fix.push_str(&format!(" --spec {}", path.display()));
+        }
+        fix.push_str(" generate");
+        if options.out != std::path::Path::new(DEFAULT_OUT) {
+            fix.push_str(&format!(" --out {}", options.out.display()));
+        }
+        text.push_str(&format!("{} is stale: {} of {} files differ; run `{fix}`\n", dir.display(), diffs.len(), chart.files.len()));
+        return Ok(Output { text, findings: true });
+    }
+    helm::write_chart(&chart, &dir)?;
+    let mut text = format!("wrote {} ({} files)\n\n{:<48} {:>6} {:>16} {:>9}\n", dir.display(), chart.files.len(), "template", "lines", "longest variant", "variants");
+    for report in &chart.report {
+        text.push_str(&format!("{:<48} {:>6} {:>16} {:>9}\n", report.file, report.lines, report.longest_variant, report.variants));
+    }
+    Ok(Output::clean(text))
+}
+
+/// Where `generate` writes unless told otherwise.
+pub const DEFAULT_OUT: &str = "charts-out";

@@ -9,6 +9,8 @@
 pub mod commands;
 pub mod de;
 pub mod diagnostic;
+pub mod helm;
+pub mod matrix;
 pub mod render;
 pub mod scalars;
 pub mod schema;

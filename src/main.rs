@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use chartgen::commands::{self, Common, RenderOptions};
+use chartgen::commands::{self, Common, GenerateOptions, RenderOptions};
 use chartgen::diagnostic::BadInput;
 use chartgen::values::ValueInputs;
 
@@ -31,6 +31,18 @@ enum Command {
     Values,
     /// Print values.schema.json (JSON Schema draft-07).
     Schema,
+    /// Write the Helm chart compiled from the templates to OUT/<chart>/.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Directory the chart directory is written into.
+    #[arg(long, default_value = commands::DEFAULT_OUT, value_name = "DIR")]
+    out: PathBuf,
+    /// Write nothing; exit 1 with a diff when the chart on disk is stale.
+    #[arg(long)]
+    check: bool,
 }
 
 /// Values, with Helm's flags and semantics.
@@ -86,14 +98,15 @@ fn main() -> ExitCode {
         ),
         Command::Values => commands::default_values(&common),
         Command::Schema => commands::schema(&common),
+        Command::Generate(args) => commands::generate(&common, &GenerateOptions { out: args.out, check: args.check }),
     };
     match result {
-        Ok(text) => {
+        Ok(output) => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+            if stdout.write_all(output.text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
                 return ExitCode::from(2);
             }
-            ExitCode::SUCCESS
+            if output.findings { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(bad) => report(&bad),
     }

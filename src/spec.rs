@@ -40,6 +40,22 @@ pub struct Spec {
     pub alerts: Vec<Alert>,
     /// Queries the restore drill runs against a restored dump.
     pub sanity_queries: Vec<SanityQuery>,
+    /// How `chartgen check` exercises the chart.
+    #[serde(default)]
+    pub check: CheckSettings,
+}
+
+/// Settings of the matrix check.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CheckSettings {
+    /// Values every combination starts from: what the flags' dependants
+    /// need, such as a bucket for the S3 sink. Checked like a values file.
+    #[serde(default)]
+    pub values: serde_json::Map<String, serde_json::Value>,
+    /// Directory of the golden snapshots, relative to the spec file (to the
+    /// working directory for the built-in spec).
+    pub golden: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -533,6 +533,11 @@ pub fn load(spec: &Spec, inputs: &ValueInputs) -> Result<LoadedValues, BadInput>
             parse_into(arg, kind, &mut user)?;
         }
     }
+    from_user_tree(spec, user)
+}
+
+/// Checks values an operator gave as one merged tree (what Helm receives as `--values`).
+pub fn from_user_tree(spec: &Spec, user: Node) -> Result<LoadedValues, BadInput> {
     let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
     let tree = coalesce(user, Node::from_json(&defaults, &Origin::Default));
     let values: Values = from_node(&tree, "")?;
@@ -545,7 +550,7 @@ pub fn load(spec: &Spec, inputs: &ValueInputs) -> Result<LoadedValues, BadInput>
 }
 
 /// Helm's `mergeMaps`: maps merge key by key, anything else replaces.
-fn merge_maps(dest: &mut Node, src: Node) {
+pub fn merge_maps(dest: &mut Node, src: Node) {
     let (Value::Map(dest_map), Value::Map(src_map)) = (&mut dest.value, src.value) else { return };
     for (key, member) in src_map {
         match dest_map.get_mut(&key) {
@@ -666,6 +671,18 @@ pub struct Flag {
     pub domain: Vec<serde_json::Value>,
     /// The flag and value it matters under, if any (`backup.enabled` = `true`).
     pub requires: Option<(String, serde_json::Value)>,
+}
+
+/// Each flag's default value for a spec.
+pub fn flag_defaults(spec: &Spec) -> BTreeMap<String, serde_json::Value> {
+    let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
+    flags()
+        .into_iter()
+        .map(|flag| {
+            let value = flag.path.split('.').fold(&defaults, |node, key| &node[key]).clone();
+            (flag.path, value)
+        })
+        .collect()
 }
 
 /// The flags of the model, read from the `x-chartgen-flag` marks on its fields.

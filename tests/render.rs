@@ -47,7 +47,7 @@ fn an_external_database_replaces_the_statefulset() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stdout.contains("kind: StatefulSet"));
     assert!(run.stdout.contains("value: db.internal"));
-    assert!(run.stdout.contains("name: certctl-database\n"), "the external credentials Secret is referenced");
+    assert!(run.stdout.contains("secretKeyRef: {name: certctl-database, key: username}"), "the external credentials Secret is referenced");
 }
 
 #[test]

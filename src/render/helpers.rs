@@ -7,8 +7,8 @@
 //! | helper | native | helm |
 //! | --- | --- | --- |
 //! | `v \| yaml` | a YAML scalar | `{{ $.Values.p \| toJson }}` |
-//! | `v \| yaml_str` | the number as a string | `{{ $.Values.p \| toString \| toJson }}` |
-//! | `v \| yaml_block(n)` | a block on the next lines | `{{- toYaml $.Values.p \| nindent n }}` |
+//! | `v \| yaml_str` | the integer as a string | `{{ $.Values.p \| int64 \| toString \| toJson }}` |
+//! | `v \| yaml_block(n)` | a block on the next lines | `{{- toYaml $.Values.p \| nindent n }}` (`toJson` where the model allows numbers) |
 //! | `optional(key, v, n)` | `key: v` when v is not empty | `{{- with $.Values.p }}` … |
 //! | `name(component, max)` | `release-chart-component` | `include "chart.componentName"` |
 //! | `labels(component, n, extra)` / `selector_labels` | label lines | `include "chart.labels"` |
@@ -28,30 +28,46 @@ use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 use super::yaml;
 
 /// What a helm-mode rendering reads and may not do.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct HelmState {
     /// Concrete values of the flags for this rendering.
     pub assignment: BTreeMap<String, serde_json::Value>,
+    /// Every flag, with the value a read of an unassigned flag gets.
+    pub flag_defaults: BTreeMap<String, serde_json::Value>,
     /// Flags the template looked at.
     pub reads: Mutex<BTreeSet<String>>,
+    /// The first flag read that the assignment left open.
+    pub unassigned: Mutex<Option<String>>,
     /// Non-flag values the template tested in an `if` (a mistake).
     pub non_flag_branches: Mutex<BTreeSet<String>>,
+    /// Partials included, by macro name, with their number of arguments.
+    pub partials: Mutex<BTreeMap<String, usize>>,
 }
 
-/// A path under `.Values` in helm mode.
+/// A value in helm mode: a path under `<root>.Values`, or under a partial's argument.
 #[derive(Debug)]
 struct HelmPath {
+    /// The Go expression the path starts from: `$.Values`, `$root.Values`, `$arg`.
+    base: String,
     path: String,
+    /// Whether flags can be reached from here (not through a partial's argument).
+    sees_flags: bool,
     state: Arc<HelmState>,
 }
 
-pub fn helm_values(state: &Arc<HelmState>) -> Value {
-    Value::from_object(HelmPath { path: String::new(), state: state.clone() })
+/// `values` in helm mode, rooted at the Go variable `root` (`$`, or `$root` inside a partial).
+pub fn helm_values(state: &Arc<HelmState>, root: &str) -> Value {
+    Value::from_object(HelmPath { base: format!("{root}.Values"), path: String::new(), sees_flags: true, state: state.clone() })
+}
+
+/// A partial's argument in helm mode: the Go variable `$arg`.
+pub fn helm_argument(state: &Arc<HelmState>) -> Value {
+    Value::from_object(HelmPath { base: "$arg".to_string(), path: String::new(), sees_flags: false, state: state.clone() })
 }
 
 impl HelmPath {
     fn expr(&self) -> String {
-        format!("$.Values.{}", self.path)
+        if self.path.is_empty() { self.base.clone() } else { format!("{}.{}", self.base, self.path) }
     }
 }
 
@@ -63,11 +79,18 @@ impl Object for HelmPath {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         let path = if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) };
-        if let Some(flag) = self.state.assignment.get(&path) {
+        if self.sees_flags && let Some(default) = self.state.flag_defaults.get(&path) {
+            let value = match self.state.assignment.get(&path) {
+                Some(value) => value,
+                None => {
+                    self.state.unassigned.lock().expect("not poisoned").get_or_insert_with(|| path.clone());
+                    default
+                }
+            };
             self.state.reads.lock().expect("not poisoned").insert(path);
-            return Some(Value::from(Serde(flag)));
+            return Some(Value::from(Serde(value)));
         }
-        Some(Value::from_object(HelmPath { path, state: self.state.clone() }))
+        Some(Value::from_object(HelmPath { base: self.base.clone(), path, sees_flags: self.sees_flags, state: self.state.clone() }))
     }
 
     fn is_true(self: &Arc<Self>) -> bool {
@@ -82,6 +105,28 @@ fn as_path(value: &Value) -> Option<&HelmPath> {
 
 fn is_helm(state: &State) -> bool {
     state.lookup("mode").is_some_and(|m| m.as_str() == Some("helm"))
+}
+
+/// The Go variable holding the chart's root context: `$`, or `$root` inside a partial.
+fn root(state: &State) -> String {
+    state.lookup("root").and_then(|r| r.as_str().map(str::to_string)).unwrap_or_else(|| "$".to_string())
+}
+
+/// `database_env` → `databaseEnv`, the usual spelling of a define's name.
+pub fn define_name(macro_name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in macro_name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn json(value: &Value) -> Result<serde_json::Value, Error> {
@@ -130,6 +175,39 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("namespace", namespace);
     env.add_function("image", image);
     env.add_function("alert_expr", alert_expr);
+    env.add_function("partial", partial);
+}
+
+/// A macro of `_helpers.j2` as a shared piece: natively its output (on the
+/// next lines, indented, when `indent` is given); in helm mode an `include`
+/// of the define the chart compiler makes of it.
+fn partial(state: &mut State, piece: Value, indent: Option<usize>, arg: Option<Value>) -> Result<Value, Error> {
+    let macro_name = piece.get_attr("name")?.as_str().map(str::to_string).ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "partial takes a macro"))?;
+    if is_helm(state) {
+        let values = state.lookup("values").unwrap_or_default();
+        let helm_state = &as_path(&values).ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "helm mode without a values path"))?.state;
+        helm_state.partials.lock().expect("not poisoned").insert(macro_name.clone(), usize::from(arg.is_some()));
+        let argument = match &arg {
+            Some(value) => as_path(value).map(HelmPath::expr).ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "a partial's argument is a value"))?,
+            None => "nil".to_string(),
+        };
+        let chart = lookup_str(state, &["spec", "chart", "name"])?;
+        let include = format!("include \"{chart}.{}\" (list {} {argument})", define_name(&macro_name), root(state));
+        return Ok(Value::from_safe_string(match indent {
+            Some(n) => format!("{{{{- {include} | nindent {n} }}}}"),
+            None => format!("{{{{ {include} }}}}"),
+        }));
+    }
+    let args: Vec<Value> = arg.into_iter().collect();
+    let text = piece.call(state, &args)?;
+    let text = text.as_str().unwrap_or_default();
+    Ok(Value::from_safe_string(match indent {
+        Some(n) => {
+            let pad = " ".repeat(n);
+            text.trim_end_matches('\n').lines().map(|line| if line.is_empty() { "\n".to_string() } else { format!("\n{pad}{line}") }).collect()
+        }
+        None => text.to_string(),
+    }))
 }
 
 fn yaml_filter(state: &State, value: Value) -> Result<Value, Error> {
@@ -139,9 +217,29 @@ fn yaml_filter(state: &State, value: Value) -> Result<Value, Error> {
     }
 }
 
+/// Whether the model allows a number anywhere under the values path `path`.
+fn may_hold_numbers(path: &str) -> bool {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let schema = SCHEMA.get_or_init(|| crate::schema::raw_values_schema().to_value());
+    let node = path.split('.').fold(schema, |node, key| &node["properties"][key]);
+    fn numeric(node: &serde_json::Value) -> bool {
+        match node {
+            serde_json::Value::Object(map) => {
+                let kind = |k: &serde_json::Value| k == "integer" || k == "number";
+                map.get("type").is_some_and(|t| kind(t) || t.as_array().is_some_and(|ts| ts.iter().any(kind)))
+                    || map.values().any(numeric)
+            }
+            serde_json::Value::Array(items) => items.iter().any(numeric),
+            _ => false,
+        }
+    }
+    numeric(node)
+}
+
 fn yaml_str(state: &State, value: Value) -> Result<Value, Error> {
     match as_path(&value) {
-        Some(p) => Ok(Value::from_safe_string(format!("{{{{ {} | toString | toJson }}}}", p.expr()))),
+        // Helm holds integers as float64, whose toString is `1.5e+09`; int64 first.
+        Some(p) => Ok(Value::from_safe_string(format!("{{{{ {} | int64 | toString | toJson }}}}", p.expr()))),
         None => {
             let text = match json(&value)? {
                 serde_json::Value::String(s) => s,
@@ -154,6 +252,9 @@ fn yaml_str(state: &State, value: Value) -> Result<Value, Error> {
 
 fn yaml_block(state: &State, value: Value, indent: usize) -> Result<Value, Error> {
     match as_path(&value) {
+        // Helm holds every number as a float64, which toYaml writes as `1e+06`;
+        // toJson writes it as `1000000`, so blocks that may hold numbers use it.
+        Some(p) if p.sees_flags && may_hold_numbers(&p.path) => Ok(Value::from_safe_string(format!("{{{{ {} | toJson }}}}", p.expr()))),
         Some(p) => Ok(Value::from_safe_string(format!("{{{{- toYaml {} | nindent {indent} }}}}", p.expr()))),
         None => Ok(literal(state, format!("\n{}", yaml::block(&json(&value)?, indent)))),
     }
@@ -219,7 +320,8 @@ fn name(state: &State, component: String, max: Option<usize>) -> Result<Value, E
     let chart = lookup_str(state, &["spec", "chart", "name"])?;
     if is_helm(state) {
         return Ok(Value::from_safe_string(format!(
-            "{{{{ include \"{chart}.componentName\" (list $ {} {max}) | toJson }}}}",
+            "{{{{ include \"{chart}.componentName\" (list {} {} {max}) | toJson }}}}",
+            root(state),
             serde_json::to_string(&component).expect("a string serializes")
         )));
     }
@@ -254,7 +356,8 @@ fn label_block(state: &State, component: &str, indent: usize, selector_only: boo
     if is_helm(state) {
         let chart = lookup_str(state, &["spec", "chart", "name"])?;
         let mut text = format!(
-            "{{{{- include \"{chart}.{define}\" (list $ {}) | nindent {indent} }}}}",
+            "{{{{- include \"{chart}.{define}\" (list {} {}) | nindent {indent} }}}}",
+            root(state),
             serde_json::to_string(component).expect("a string serializes")
         );
         if let Some(p) = extra.as_ref().and_then(as_path) {
@@ -282,7 +385,7 @@ fn selector_labels(state: &State, component: String, indent: usize) -> Result<Va
 
 fn namespace(state: &State) -> Result<Value, Error> {
     if is_helm(state) {
-        return Ok(Value::from_safe_string("{{ $.Release.Namespace | toJson }}".to_string()));
+        return Ok(Value::from_safe_string(format!("{{{{ {}.Release.Namespace | toJson }}}}", root(state))));
     }
     Ok(Value::from_safe_string(yaml::string(&lookup_str(state, &["release", "namespace"])?)))
 }

@@ -12,6 +12,7 @@
 //! orders them (by kind, hooks last).
 
 mod helpers;
+pub use helpers::define_name;
 pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -150,7 +151,7 @@ impl Renderer {
         helpers::register(&mut env);
         let mut names = Vec::new();
         for (name, text) in sources {
-            if !name.starts_with('_') {
+            if name.ends_with(".yaml.j2") && !name.starts_with('_') {
                 names.push(name.clone());
             }
             env.add_template_owned(name.clone(), text)
@@ -159,7 +160,7 @@ impl Renderer {
         Ok(Renderer { env, names })
     }
 
-    /// Template file names (without the leading-underscore helper files).
+    /// Manifest template file names (`*.yaml.j2`, without the leading-underscore helper files).
     pub fn template_names(&self) -> &[String] {
         &self.names
     }
@@ -188,21 +189,37 @@ impl Renderer {
         Ok(manifests)
     }
 
-    /// Renders one template in helm mode for one assignment of the flags, and
-    /// reports which flags it read.
-    pub fn render_helm(&self, name: &str, spec: &Spec, flags: &BTreeMap<String, serde_json::Value>) -> Result<HelmRendering, BadInput> {
+    /// Renders one template in helm mode for one (possibly partial)
+    /// assignment of the flags, and reports which flags it read.
+    pub fn render_helm(&self, name: &str, spec: &Spec, assignment: &BTreeMap<String, serde_json::Value>) -> Result<HelmRendering, BadInput> {
+        let template = self.env.get_template(name).map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
+        self.helm_rendering(name, &template, spec, assignment, "$")
+    }
+
+    /// Renders the macro `macro_name` of `_helpers.j2` in helm mode, as the
+    /// body of a define: the root context is `$root`, its argument `$arg`.
+    pub fn render_helm_partial(&self, macro_name: &str, arity: usize, spec: &Spec, assignment: &BTreeMap<String, serde_json::Value>) -> Result<HelmRendering, BadInput> {
+        let call = if arity == 0 { format!("{macro_name}()") } else { format!("{macro_name}(arg)") };
+        let source = format!("{{% from \"_helpers.j2\" import {macro_name} %}}{{{{ {call} }}}}");
+        let template = self.env.template_from_str(&source).map_err(|e| Diagnostic::plain(format!("partial {macro_name}: {e}")))?;
+        self.helm_rendering(macro_name, &template, spec, assignment, "$root")
+    }
+
+    fn helm_rendering(&self, name: &str, template: &minijinja::Template<'_, '_>, spec: &Spec, assignment: &BTreeMap<String, serde_json::Value>, root: &str) -> Result<HelmRendering, BadInput> {
         let state = Arc::new(helpers::HelmState {
-            assignment: flags.clone(),
-            reads: Mutex::new(BTreeSet::new()),
-            non_flag_branches: Mutex::new(BTreeSet::new()),
+            assignment: assignment.clone(),
+            flag_defaults: crate::values::flags().into_iter().map(|f| (f.path, f.domain[0].clone())).collect(),
+            ..Default::default()
         });
         let ctx = context! {
             mode => "helm",
+            root => root,
             spec => Value::from(Serde(spec)),
-            values => helpers::helm_values(&state),
+            values => helpers::helm_values(&state, root),
+            arg => helpers::helm_argument(&state),
             release => context! { name => "", namespace => "" },
         };
-        let text = self.render_one(name, &ctx)?;
+        let text = template.render(&ctx).map_err(|e| render_error(name, &e))?;
         let branches = state.non_flag_branches.lock().expect("not poisoned").clone();
         if let Some(path) = branches.iter().next() {
             return Err(Diagnostic::plain(format!(
@@ -210,23 +227,32 @@ impl Renderer {
             ))
             .into());
         }
-        let reads = state.reads.lock().expect("not poisoned").clone();
-        Ok(HelmRendering { text, flags_read: reads })
+        Ok(HelmRendering {
+            text,
+            flags_read: take(&state.reads),
+            unassigned: take(&state.unassigned),
+            partials: take(&state.partials),
+        })
     }
 
     fn render_one(&self, name: &str, ctx: &Value) -> Result<String, BadInput> {
         let template = self.env.get_template(name).map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
-        let text = template.render(ctx).map_err(|e| {
-            let mut message = format!("template {name}: {e}");
-            let mut cause = std::error::Error::source(&e);
-            while let Some(c) = cause {
-                message.push_str(&format!(": {c}"));
-                cause = c.source();
-            }
-            Diagnostic::plain(message)
-        })?;
-        Ok(text)
+        template.render(ctx).map_err(|e| render_error(name, &e))
     }
+}
+
+fn take<T: Default>(cell: &Mutex<T>) -> T {
+    std::mem::take(&mut *cell.lock().expect("not poisoned"))
+}
+
+fn render_error(name: &str, error: &minijinja::Error) -> BadInput {
+    let mut message = format!("template {name}: {error}");
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        message.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    Diagnostic::plain(message).into()
 }
 
 /// A template rendered in helm mode.
@@ -234,6 +260,10 @@ impl Renderer {
 pub struct HelmRendering {
     pub text: String,
     pub flags_read: BTreeSet<String>,
+    /// The first flag the template read that the assignment did not fix.
+    pub unassigned: Option<String>,
+    /// Macros of `_helpers.j2` it includes as partials, with their number of arguments.
+    pub partials: BTreeMap<String, usize>,
 }
 
 /// Splits rendered text at `---` lines, dropping empty documents and trailing blanks.

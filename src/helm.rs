@@ -1,0 +1,585 @@
+//! Render → Helm chart: the minijinja templates compiled into Go templates.
+//!
+//! A template is rendered in helm mode once per assignment of the flags it
+//! reads. The assignments are found as a decision tree: a rendering that
+//! reads a flag the assignment leaves open branches on that flag, one arm
+//! per value, so a template that never looks at `backup.sink` once
+//! `backup.enabled` is false is rendered once for that case. The variants
+//! are then merged pairwise, innermost flag first, with a line diff: lines
+//! both sides share are written once and each differing hunk sits in
+//! `{{- if }}`/`{{- else }}`/`{{- end }}`. An already conditional block
+//! (from an inner flag, or a helper's `{{- with }}`) is one unit of the
+//! diff, so blocks stay balanced. Macros the templates include with
+//! `partial(...)` become defines in `_helpers.tpl`, compiled the same way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use similar::{capture_diff_slices, Algorithm, DiffTag};
+
+use crate::diagnostic::{BadInput, Diagnostic};
+use crate::render::{define_name, yaml, HelmRendering, Renderer};
+use crate::schema::{values_schema, values_yaml};
+use crate::spec::Spec;
+use crate::values::{flags, Flag};
+
+/// The files of a generated chart, by path inside the chart directory.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub name: String,
+    pub files: BTreeMap<String, String>,
+    /// How each compiled template compares with its variants.
+    pub report: Vec<TemplateReport>,
+}
+
+/// One compiled template against the variants it was merged from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateReport {
+    /// Path inside the chart: `templates/backup-cronjob.yaml`, or a define.
+    pub file: String,
+    /// Lines of the compiled Go template.
+    pub lines: usize,
+    /// Lines of the longest single variant.
+    pub longest_variant: usize,
+    /// Number of variants merged.
+    pub variants: usize,
+}
+
+/// Annotation that marks a chart directory as chartgen's, so `generate` may replace it.
+pub const GENERATED_ANNOTATION: &str = "chartgen/generated";
+
+/// The variants of one template, as a decision tree over the flags it reads.
+enum Variants {
+    Text(String),
+    Branch { flag: Flag, arms: Vec<Variants> },
+}
+
+impl Variants {
+    fn texts(&self) -> Vec<&str> {
+        match self {
+            Variants::Text(text) => vec![text.as_str()],
+            Variants::Branch { arms, .. } => arms.iter().flat_map(Variants::texts).collect(),
+        }
+    }
+}
+
+type Assignment = BTreeMap<String, serde_json::Value>;
+
+/// Renders every variant, branching on each flag a rendering reads before the assignment fixes it.
+fn explore(
+    flags: &[Flag],
+    assignment: &Assignment,
+    render: &dyn Fn(&Assignment) -> Result<HelmRendering, BadInput>,
+    partials: &mut BTreeMap<String, usize>,
+) -> Result<Variants, BadInput> {
+    let rendering = render(assignment)?;
+    let Some(open) = rendering.unassigned else {
+        partials.extend(rendering.partials);
+        return Ok(Variants::Text(rendering.text));
+    };
+    let flag = flags.iter().find(|f| f.path == open).expect("only flags are reported open").clone();
+    let mut arms = Vec::new();
+    for value in &flag.domain {
+        let mut next = assignment.clone();
+        next.insert(flag.path.clone(), value.clone());
+        arms.push(explore(flags, &next, render, partials)?);
+    }
+    Ok(Variants::Branch { flag, arms })
+}
+
+/// A condition on one flag value, as Helm tests it and its negation.
+struct Condition {
+    holds: String,
+    fails: String,
+}
+
+fn condition(root: &str, flag: &Flag, value: &serde_json::Value) -> Condition {
+    let path = format!("{root}.Values.{}", flag.path);
+    match value {
+        serde_json::Value::Bool(true) => Condition { fails: format!("not {path}"), holds: path },
+        serde_json::Value::Bool(false) => Condition { holds: format!("not {path}"), fails: path },
+        other => {
+            let literal = serde_json::to_string(other).expect("a flag value serializes");
+            Condition { holds: format!("eq {path} {literal}"), fails: format!("ne {path} {literal}") }
+        }
+    }
+}
+
+/// One Go template from the variants, with conditions rooted at `root` (`$` or `$root`).
+fn merge(variants: &Variants, root: &str) -> String {
+    match variants {
+        Variants::Text(text) => normalize(text),
+        Variants::Branch { flag, arms } => {
+            let texts: Vec<String> = arms.iter().map(|arm| merge(arm, root)).collect();
+            // `true` reads better as the first arm of a bool; enums keep their order.
+            let mut order: Vec<usize> = (0..texts.len()).collect();
+            if flag.domain.first() == Some(&serde_json::Value::Bool(false)) {
+                order.reverse();
+            }
+            let last = *order.last().expect("a flag has values");
+            order[..order.len() - 1].iter().rev().fold(texts[last].clone(), |rest, &i| {
+                merge_two(&condition(root, flag, &flag.domain[i]), &texts[i], &rest)
+            })
+        }
+    }
+}
+
+/// Trailing blanks removed, so variants differ only where their content does.
+fn normalize(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut text = lines.join("\n");
+    text.truncate(text.trim_end().len());
+    text
+}
+
+fn merge_two(condition: &Condition, when: &str, otherwise: &str) -> String {
+    if when == otherwise {
+        return when.to_string();
+    }
+    // A one-line piece (a name inside a define) stays on its line.
+    if !when.is_empty() && !otherwise.is_empty() && !when.contains('\n') && !otherwise.contains('\n') {
+        return format!("{{{{ if {} }}}}{when}{{{{ else }}}}{otherwise}{{{{ end }}}}", condition.holds);
+    }
+    let a = units(when);
+    let b = units(otherwise);
+    let mut out: Vec<String> = Vec::new();
+    for segment in segments(&a, &b) {
+        match segment {
+            Segment::Same(range) => out.extend(a[range].iter().cloned()),
+            Segment::Differ(old, new) => write_hunk(condition, &a[old], &b[new], &mut out),
+        }
+    }
+    out.join("\n")
+}
+
+enum Segment {
+    Same(std::ops::Range<usize>),
+    Differ(std::ops::Range<usize>, std::ops::Range<usize>),
+}
+
+/// The diff of two unit lists as runs of shared and differing units. One
+/// shared unit between two differences joins them, as a person would write
+/// one `if`/`else` around a list of settings rather than one per setting.
+fn segments(a: &[String], b: &[String]) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    for op in capture_diff_slices(Algorithm::Patience, a, b) {
+        let (tag, old, new) = op.as_tag_tuple();
+        match (tag, segments.last_mut()) {
+            (DiffTag::Equal, _) => segments.push(Segment::Same(old)),
+            (_, Some(Segment::Differ(o, n))) => {
+                *o = o.start..old.end;
+                *n = n.start..new.end;
+            }
+            _ => segments.push(Segment::Differ(old, new)),
+        }
+    }
+    let mut joined: Vec<Segment> = Vec::new();
+    for segment in segments {
+        let lone_shared_line = matches!(joined.last(), Some(Segment::Same(r)) if r.len() == 1)
+            && matches!(joined.iter().rev().nth(1), Some(Segment::Differ(..)));
+        match segment {
+            Segment::Differ(old, new) if lone_shared_line => {
+                joined.pop();
+                let Some(Segment::Differ(o, n)) = joined.last_mut() else { unreachable!("checked above") };
+                *o = o.start..old.end;
+                *n = n.start..new.end;
+            }
+            other => joined.push(other),
+        }
+    }
+    joined
+}
+
+fn write_hunk(condition: &Condition, when: &[String], otherwise: &[String], out: &mut Vec<String>) {
+    // The test sits at the indentation of the shallowest line it guards.
+    let indent = when
+        .iter()
+        .chain(otherwise)
+        .flat_map(|unit| unit.lines())
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let pad = " ".repeat(indent);
+    match (when.is_empty(), otherwise.is_empty()) {
+        (false, true) => {
+            out.push(format!("{pad}{{{{- if {} }}}}", condition.holds));
+            out.extend(when.iter().cloned());
+        }
+        (true, false) => {
+            out.push(format!("{pad}{{{{- if {} }}}}", condition.fails));
+            out.extend(otherwise.iter().cloned());
+        }
+        _ => {
+            out.push(format!("{pad}{{{{- if {} }}}}", condition.holds));
+            out.extend(when.iter().cloned());
+            out.push(format!("{pad}{{{{- else }}}}"));
+            out.extend(otherwise.iter().cloned());
+        }
+    }
+    out.push(format!("{pad}{{{{- end }}}}"));
+}
+
+/// Lines, with every block a control action opens kept whole up to its `end`.
+fn units(text: &str) -> Vec<String> {
+    static OPEN: OnceLock<Regex> = OnceLock::new();
+    static CLOSE: OnceLock<Regex> = OnceLock::new();
+    let open = OPEN.get_or_init(|| Regex::new(r"\{\{-?\s*(if|with|range|define|block)\b").expect("a valid pattern"));
+    let close = CLOSE.get_or_init(|| Regex::new(r"\{\{-?\s*end\b").expect("a valid pattern"));
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut units = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut depth = 0isize;
+    for line in text.split('\n') {
+        current.push(line);
+        depth += open.find_iter(line).count() as isize - close.find_iter(line).count() as isize;
+        if depth <= 0 {
+            units.push(current.join("\n"));
+            current.clear();
+            depth = 0;
+        }
+    }
+    if !current.is_empty() {
+        units.push(current.join("\n"));
+    }
+    units
+}
+
+/// The first run of four lines that appears twice in `text`, if any.
+pub fn repeated_run(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut seen = std::collections::HashSet::new();
+    for window in lines.windows(4) {
+        if window.iter().all(|l| l.trim().is_empty()) {
+            continue;
+        }
+        if !seen.insert(window) {
+            return Some(window.join("\n"));
+        }
+    }
+    None
+}
+
+fn report(file: &str, text: &str, variants: &Variants) -> TemplateReport {
+    let texts = variants.texts();
+    TemplateReport {
+        file: file.to_string(),
+        lines: text.lines().count(),
+        longest_variant: texts.iter().map(|t| normalize(t).lines().count()).max().unwrap_or(0),
+        variants: texts.len(),
+    }
+}
+
+/// Compiles the templates and writes every file of the chart, in memory.
+pub fn compile(renderer: &Renderer, spec: &Spec) -> Result<Chart, BadInput> {
+    let flags = flags();
+    let chart = &spec.chart.name;
+    let mut files = BTreeMap::new();
+    let mut reports = Vec::new();
+    let mut partials = BTreeMap::new();
+    for name in renderer.template_names().iter().chain(std::iter::once(&NOTES_TEMPLATE.to_string())) {
+        let render = |a: &Assignment| renderer.render_helm(name, spec, a);
+        let variants = explore(&flags, &Assignment::new(), &render, &mut partials)?;
+        let file = format!("templates/{}", name.trim_end_matches(".j2"));
+        let mut text = merge(&variants, "$");
+        text.push('\n');
+        reports.push(report(&file, &text, &variants));
+        files.insert(file, text);
+    }
+    // Partials may include partials; compile until none is new.
+    let mut defines = BTreeMap::new();
+    let mut pending: Vec<(String, usize)> = partials.into_iter().collect();
+    while let Some((macro_name, arity)) = pending.pop() {
+        if defines.contains_key(&macro_name) {
+            continue;
+        }
+        let mut inner = BTreeMap::new();
+        let render = |a: &Assignment| renderer.render_helm_partial(&macro_name, arity, spec, a);
+        let variants = explore(&flags, &Assignment::new(), &render, &mut inner)?;
+        let body = merge(&variants, "$root");
+        reports.push(report(&format!("define {chart}.{}", define_name(&macro_name)), &body, &variants));
+        defines.insert(macro_name, (arity, body));
+        pending.extend(inner);
+    }
+    files.insert("templates/_helpers.tpl".to_string(), helpers_tpl(spec, &defines));
+    files.insert("Chart.yaml".to_string(), chart_yaml(spec));
+    files.insert("values.yaml".to_string(), values_yaml(spec));
+    let mut schema = serde_json::to_string_pretty(&values_schema(spec)).expect("a schema serializes");
+    schema.push('\n');
+    files.insert("values.schema.json".to_string(), schema);
+    files.insert("README.md".to_string(), readme(spec));
+    files.insert(".helmignore".to_string(), HELMIGNORE.to_string());
+    for (file, text) in &files {
+        if file.starts_with("templates/") && text.contains("{{ .Values") {
+            return Err(Diagnostic::plain(format!("{file}: a value is read relative to `.`, which a partial changes")).into());
+        }
+    }
+    Ok(Chart { name: chart.clone(), files, report: reports })
+}
+
+/// The chart's README: what it deploys, how to install it, and the values table from the model.
+fn readme(spec: &Spec) -> String {
+    let chart = &spec.chart.name;
+    let mut out = format!(
+        "# {chart}\n\n{}\n\nGenerated by chartgen from its chart spec: edit the spec or the templates and run\n\
+         `chartgen generate`, never these files.\n\n## Install\n\n```sh\n\
+         helm install {chart} ./{chart} --namespace {chart} --create-namespace \\\n  --set backup.enabled=true\n```\n\n\
+         Values are checked against `values.schema.json` on install. Fields marked *flag* switch\n\
+         parts of the chart on or off; chartgen checks every combination of them.\n\n## Values\n\n\
+         | Key | Type | Default | Description |\n| --- | --- | --- | --- |\n",
+        spec.chart.description
+    );
+    let defaults = serde_json::to_value(crate::values::Values::defaults(spec)).expect("the defaults serialize");
+    values_rows(&values_schema(spec), &defaults, "", &mut out);
+    out
+}
+
+fn values_rows(schema: &serde_json::Value, defaults: &serde_json::Value, prefix: &str, out: &mut String) {
+    let Some(properties) = schema["properties"].as_object() else { return };
+    for (key, property) in properties {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let default = &defaults[key];
+        if property["properties"].is_object() && property.get("x-chartgen-flag").is_none() {
+            values_rows(property, default, &path, out);
+            continue;
+        }
+        let kind = match property["enum"].as_array() {
+            Some(values) => values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" \\| "),
+            None => match &property["type"] {
+                serde_json::Value::Array(types) => types.iter().filter_map(|t| t.as_str()).collect::<Vec<_>>().join(" or "),
+                other => other.as_str().unwrap_or("object").to_string(),
+            },
+        };
+        let flag = if property.get("x-chartgen-flag").is_some() { " (*flag*)" } else { "" };
+        let description = property["description"].as_str().unwrap_or_default().replace('\n', " ").replace('|', "\\|");
+        let default = if default.is_null() { String::new() } else { format!("`{}`", default.to_string().replace('|', "\\|")) };
+        out.push_str(&format!("| `{path}` | {kind}{flag} | {default} | {description} |\n"));
+    }
+}
+
+/// The minijinja template of `templates/NOTES.txt`.
+pub const NOTES_TEMPLATE: &str = "NOTES.txt.j2";
+
+const HELMIGNORE: &str = "\
+# Patterns to ignore when packaging the chart (helm package).
+.DS_Store
+.git/
+.gitignore
+*.swp
+*.bak
+*.tmp
+*.orig
+*~
+.idea/
+.vscode/
+";
+
+fn chart_yaml(spec: &Spec) -> String {
+    let chart = &spec.chart;
+    format!(
+        "# Generated by chartgen from the chart spec; edit the spec and run `chartgen generate`.\n\
+         apiVersion: v2\n\
+         name: {}\n\
+         description: {}\n\
+         type: application\n\
+         version: {}\n\
+         appVersion: {}\n\
+         annotations:\n  {GENERATED_ANNOTATION}: \"true\"\n",
+        yaml::string(&chart.name),
+        yaml::string(&chart.description),
+        yaml::string(&chart.version),
+        yaml::quoted(&chart.app_version),
+    )
+}
+
+/// `_helpers.tpl`: the naming and label defines, then the compiled partials.
+fn helpers_tpl(spec: &Spec, defines: &BTreeMap<String, (usize, String)>) -> String {
+    let chart = &spec.chart.name;
+    let part_of = yaml::quoted(&spec.app.name);
+    let mut out = format!(
+        r#"{{{{/*
+Generated by chartgen. Helpers take `(list $ ...)`: the root context first, so
+that `.Values`, `.Release` and `.Chart` stay reachable inside them.
+*/}}}}
+
+{{{{/* The release's full name: the release name, with the chart name appended unless
+it is already in it, cut to 63 characters (the DNS label limit). */}}}}
+{{{{- define "{chart}.fullname" -}}}}
+{{{{- if contains .Chart.Name .Release.Name }}}}
+{{{{- .Release.Name | trunc 63 | trimSuffix "-" }}}}
+{{{{- else }}}}
+{{{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+
+{{{{/* A component's object name, `(list $ component max)`: the full name cut so that
+`-component` always fits in `max` characters. */}}}}
+{{{{- define "{chart}.componentName" -}}}}
+{{{{- $component := index . 1 }}}}
+{{{{- $room := sub (index . 2) (add1 (len $component)) }}}}
+{{{{- printf "%s-%s" (include "{chart}.fullname" (index . 0) | trunc (int $room) | trimSuffix "-") $component }}}}
+{{{{- end }}}}
+
+{{{{/* Selector labels of a component, `(list $ component)`. */}}}}
+{{{{- define "{chart}.selectorLabels" -}}}}
+{{{{- $root := index . 0 -}}}}
+app.kubernetes.io/component: {{{{ index . 1 | toJson }}}}
+app.kubernetes.io/instance: {{{{ $root.Release.Name | toJson }}}}
+app.kubernetes.io/name: {{{{ $root.Chart.Name | trunc 63 | trimSuffix "-" | toJson }}}}
+{{{{- end }}}}
+
+{{{{/* Labels of a component, `(list $ component)`: the selector labels and the
+recommended app.kubernetes.io labels. */}}}}
+{{{{- define "{chart}.labels" -}}}}
+{{{{- $root := index . 0 -}}}}
+{{{{ include "{chart}.selectorLabels" . }}}}
+app.kubernetes.io/managed-by: {{{{ $root.Release.Service | toJson }}}}
+app.kubernetes.io/part-of: {part_of}
+app.kubernetes.io/version: {{{{ $root.Chart.AppVersion | toJson }}}}
+helm.sh/chart: {{{{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | toJson }}}}
+{{{{- end }}}}
+"#
+    );
+    for (macro_name, (arity, body)) in defines {
+        out.push_str(&format!("\n{{{{/* Compiled from the `{macro_name}` macro of the chartgen templates. */}}}}\n"));
+        out.push_str(&format!("{{{{- define \"{chart}.{}\" -}}}}\n", define_name(macro_name)));
+        if body.contains("$root") {
+            out.push_str("{{- $root := index . 0 -}}\n");
+        }
+        if *arity > 0 {
+            out.push_str("{{- $arg := index . 1 -}}\n");
+        }
+        out.push_str(body);
+        out.push_str("\n{{- end }}\n");
+    }
+    out
+}
+
+/// How the chart on disk differs from the generated one, file by file, as unified diffs.
+pub fn stale_files(chart: &Chart, dir: &Path) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let on_disk = files_under(dir);
+    for (file, text) in &chart.files {
+        let old = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        if !on_disk.contains(file) || old != *text {
+            diffs.push(unified_diff(&old, text, file, on_disk.contains(file)));
+        }
+    }
+    for file in on_disk.iter().filter(|f| !chart.files.contains_key(*f)) {
+        let old = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        diffs.push(format!("{file}: not generated; `chartgen generate` deletes it\n{}", unified_diff(&old, "", file, true)));
+    }
+    diffs
+}
+
+fn unified_diff(old: &str, new: &str, file: &str, exists: bool) -> String {
+    let from = if exists { format!("a/{file}") } else { "/dev/null".to_string() };
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(&from, &format!("b/{file}")).to_string()
+}
+
+/// Every file under `dir`, as paths relative to it.
+fn files_under(dir: &Path) -> BTreeSet<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else if let Ok(relative) = path.strip_prefix(base) {
+                out.insert(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Writes the chart to `dir`, replacing a chart chartgen generated there
+/// before, and nothing else: the files go to a temporary directory beside
+/// it first, which then takes its place.
+pub fn write_chart(chart: &Chart, dir: &Path) -> Result<(), BadInput> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let io = |what: &str, path: &Path, e: std::io::Error| Diagnostic::plain(format!("cannot {what} {}: {e}", path.display()));
+    if dir.exists() {
+        let chart_yaml = std::fs::read_to_string(dir.join("Chart.yaml")).unwrap_or_default();
+        if !chart_yaml.contains(&format!("{GENERATED_ANNOTATION}: \"true\"")) {
+            return Err(Diagnostic::plain(format!("refusing to overwrite {}: chartgen did not generate it", dir.display()))
+                .with_help(format!("its Chart.yaml lacks the `{GENERATED_ANNOTATION}` annotation; choose another --out, or remove the directory yourself"))
+                .into());
+        }
+    }
+    std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+    let staging = tempfile::Builder::new().prefix(&format!(".{}.", chart.name)).tempdir_in(parent).map_err(|e| io("create a directory in", parent, e))?;
+    for (file, text) in &chart.files {
+        let path = staging.path().join(file);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| io("create", folder, e))?;
+        }
+        std::fs::write(&path, text).map_err(|e| io("write", &path, e))?;
+    }
+    let staged = staging.keep();
+    let previous = parent.join(format!(".{}.previous-{}", chart.name, std::process::id()));
+    if dir.exists()
+        && let Err(e) = std::fs::rename(dir, &previous)
+    {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(io("move aside", dir, e).into());
+    }
+    if let Err(e) = std::fs::rename(&staged, dir) {
+        let _ = std::fs::rename(&previous, dir);
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(io("move into place", dir, e).into());
+    }
+    let _ = std::fs::remove_dir_all(&previous);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag(path: &str) -> Flag {
+        Flag { path: path.to_string(), domain: vec![false.into(), true.into()], requires: None }
+    }
+
+    #[test]
+    fn shared_lines_are_written_once_and_differing_hunks_are_conditional() {
+        let merged = merge_two(&condition("$", &flag("a"), &true.into()), "x: 1\n  y: 2\nz: 3", "x: 1\n  y: 9\nz: 3");
+        assert_eq!(merged, "x: 1\n  {{- if $.Values.a }}\n  y: 2\n  {{- else }}\n  y: 9\n  {{- end }}\nz: 3");
+    }
+
+    #[test]
+    fn one_shared_line_between_two_differences_joins_them() {
+        let merged = merge_two(&condition("$", &flag("a"), &true.into()), "n: 1\nv: 1\nn: 2\nv: 2", "n: 1\nv: 3\nn: 2\nv: 4");
+        assert_eq!(merged, "n: 1\n{{- if $.Values.a }}\nv: 1\nn: 2\nv: 2\n{{- else }}\nv: 3\nn: 2\nv: 4\n{{- end }}");
+    }
+
+    #[test]
+    fn a_hunk_only_one_side_has_is_guarded_by_the_matching_test() {
+        let merged = merge_two(&condition("$", &flag("a"), &true.into()), "x: 1", "x: 1\ny: 2");
+        assert_eq!(merged, "x: 1\n{{- if not $.Values.a }}\ny: 2\n{{- end }}");
+    }
+
+    #[test]
+    fn a_conditional_block_is_one_unit() {
+        let block = "{{- if $.Values.b }}\nb: 1\n{{- end }}";
+        assert_eq!(units(&format!("a: 1\n{block}\nc: 1")), vec!["a: 1".to_string(), block.to_string(), "c: 1".to_string()]);
+    }
+
+    #[test]
+    fn one_line_pieces_merge_on_their_line() {
+        let merged = merge_two(&condition("$root", &flag("a"), &true.into()), "{{ x }}", "{{ y }}");
+        assert_eq!(merged, "{{ if $root.Values.a }}{{ x }}{{ else }}{{ y }}{{ end }}");
+    }
+
+    #[test]
+    fn a_repeated_run_of_four_lines_is_found() {
+        assert_eq!(repeated_run("a\nb\nc\nd\nx\na\nb\nc\nd"), Some("a\nb\nc\nd".to_string()));
+        assert_eq!(repeated_run("a\nb\nc\nx\na\nb\nc\ny"), None);
+    }
+}

@@ -1,0 +1,173 @@
+//! `chartgen generate`: the chart it writes reads like a hand-written one,
+//! `--check` reports staleness with a diff and the fixing command, and a
+//! directory chartgen did not make is never overwritten.
+
+mod common;
+
+use chartgen::helm::{self, repeated_run};
+use chartgen::render::Renderer;
+use chartgen::spec;
+use common::chartgen;
+
+fn generate(out: &std::path::Path, extra: &[&str]) -> common::Run {
+    let mut args = vec!["generate", "--out", out.to_str().unwrap()];
+    args.extend(extra);
+    chartgen(&args)
+}
+
+#[test]
+fn no_run_of_more_than_three_lines_appears_twice_in_a_generated_template() {
+    for (_, spec_args) in common::specs() {
+        let spec = spec::load(spec_args.get(1).map(std::path::Path::new)).unwrap().spec;
+        let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+        for (file, text) in chart.files.iter().filter(|(f, _)| f.starts_with("templates/")) {
+            // Each define of _helpers.tpl is its own template.
+            for piece in text.split("{{- define ") {
+                assert_eq!(repeated_run(piece), None, "{file} repeats lines");
+            }
+        }
+    }
+}
+
+#[test]
+fn conditionals_nest_no_deeper_than_the_flags_a_template_reads() {
+    let spec = spec::load(None).unwrap().spec;
+    let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+    for (file, text) in chart.files.iter().filter(|(f, _)| f.ends_with(".yaml")) {
+        let mut depth = 0usize;
+        let mut deepest = 0usize;
+        let mut flags = std::collections::BTreeSet::new();
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            if let Some(condition) = trimmed.strip_prefix("{{- if ") {
+                depth += 1;
+                deepest = deepest.max(depth);
+                let path = condition.split_whitespace().find(|w| w.starts_with("$.Values.")).unwrap();
+                flags.insert(path.to_string());
+            } else if trimmed.starts_with("{{- end }}") && depth > 0 {
+                depth -= 1;
+            }
+        }
+        assert!(deepest <= flags.len(), "{file}: depth {deepest} over {} flags", flags.len());
+    }
+}
+
+#[test]
+fn each_template_is_reported_against_its_longest_variant() {
+    let spec = spec::load(None).unwrap().spec;
+    let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+    let cronjob = chart.report.iter().find(|r| r.file == "templates/backup-cronjob.yaml").unwrap();
+    assert_eq!(cronjob.variants, 4, "off, s3, pvc with and without a created claim");
+    assert!(cronjob.lines < cronjob.longest_variant * 3 / 2, "{cronjob:?}");
+    assert!(cronjob.lines >= cronjob.longest_variant, "{cronjob:?}");
+}
+
+#[test]
+fn scalars_keep_their_types_and_nothing_defaults_silently() {
+    let spec = spec::load(None).unwrap().spec;
+    let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+    for (file, text) in chart.files.iter().filter(|(f, _)| f.starts_with("templates/") && !f.ends_with("NOTES.txt")) {
+        assert!(!text.contains("| default"), "{file} uses default");
+        assert!(!text.contains("| quote"), "{file} quotes instead of toJson");
+    }
+}
+
+#[test]
+fn the_chart_holds_every_file_helm_and_a_reader_expect() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = generate(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let chart = dir.path().join("certctl");
+    for file in ["Chart.yaml", "values.yaml", "values.schema.json", "README.md", ".helmignore", "templates/_helpers.tpl", "templates/NOTES.txt"] {
+        assert!(chart.join(file).is_file(), "{file} is missing");
+    }
+    let values = std::fs::read_to_string(chart.join("values.yaml")).unwrap();
+    assert!(values.starts_with("# yaml-language-server: $schema=values.schema.json\n"));
+    let chart_yaml = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    assert!(chart_yaml.contains("apiVersion: v2\n"));
+    let readme = std::fs::read_to_string(chart.join("README.md")).unwrap();
+    assert!(readme.contains("| `backup.sink` | \"pvc\" \\| \"s3\" (*flag*) | `\"pvc\"` |"), "{readme}");
+    let notes = std::fs::read_to_string(chart.join("templates/NOTES.txt")).unwrap();
+    assert!(notes.contains("OnDelete") && notes.contains("CERTCTL_MIGRATIONS_VIA_HOOK"));
+    assert!(run.stdout.contains("templates/backup-cronjob.yaml"), "the report lists each template: {}", run.stdout);
+}
+
+#[test]
+fn check_passes_on_current_output_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(generate(dir.path(), &[]).code, 0);
+    let run = generate(dir.path(), &["--check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("is current"));
+}
+
+#[test]
+fn check_fails_with_a_diff_and_the_fixing_command_when_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(generate(dir.path(), &[]).code, 0);
+    let chart = dir.path().join("certctl");
+    let path = chart.join("templates/backup-pvc.yaml");
+    let text = std::fs::read_to_string(&path).unwrap().replace("ReadWriteOnce", "ReadWriteMany");
+    std::fs::write(&path, text).unwrap();
+    std::fs::write(chart.join("templates/stray.yaml"), "kind: ConfigMap\n").unwrap();
+    let run = generate(dir.path(), &["--check"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("--- a/templates/backup-pvc.yaml\n+++ b/templates/backup-pvc.yaml"), "{}", run.stdout);
+    assert!(run.stdout.contains("-    - ReadWriteMany\n+    - ReadWriteOnce"), "{}", run.stdout);
+    assert!(run.stdout.contains("templates/stray.yaml: not generated"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("2 of 15 files differ; run `chartgen generate --out {}`", dir.path().display())), "{}", run.stdout);
+    assert!(std::fs::read_to_string(&path).unwrap().contains("ReadWriteMany"), "--check writes nothing");
+}
+
+#[test]
+fn check_truncates_a_long_diff_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = generate(dir.path(), &["--check"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("more stale files"), "{}", run.stdout);
+    assert!(run.stdout.lines().count() < 400);
+}
+
+#[test]
+fn generate_refuses_a_directory_it_did_not_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("certctl");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("Chart.yaml"), "apiVersion: v2\nname: certctl\nversion: 9.9.9\n").unwrap();
+    let run = generate(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("refusing to overwrite"), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "no partial output");
+    assert!(std::fs::read_to_string(foreign.join("Chart.yaml")).unwrap().contains("9.9.9"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing written beside it");
+}
+
+#[test]
+fn a_failed_generate_leaves_the_previous_chart_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(generate(dir.path(), &[]).code, 0);
+    let before = std::fs::read_to_string(dir.path().join("certctl/values.yaml")).unwrap();
+    let spec = dir.path().join("broken.yaml");
+    std::fs::write(&spec, "chart: [\n").unwrap();
+    let run = chartgen(&["--spec", spec.to_str().unwrap(), "generate", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert_eq!(std::fs::read_to_string(dir.path().join("certctl/values.yaml")).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 2, "only the chart and the spec: {names:?}");
+}
+
+#[test]
+fn regenerating_replaces_the_previous_chart_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(generate(dir.path(), &[]).code, 0);
+    std::fs::write(dir.path().join("certctl/templates/stray.yaml"), "x: 1\n").unwrap();
+    assert_eq!(generate(dir.path(), &[]).code, 0);
+    assert!(!dir.path().join("certctl/templates/stray.yaml").exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no staging directory left behind");
+}
+
+#[test]
+fn the_committed_chart_is_current() {
+    let run = chartgen(&["generate", "--check", "--out", common::root().join("charts-out").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "charts-out/ is stale; run `cargo run -- generate`:\n{}", run.stdout);
+}
