@@ -6,7 +6,11 @@
 use std::path::PathBuf;
 
 use crate::diagnostic::BadInput;
+use crate::check::{self, CheckOptions};
 use crate::helm;
+use crate::matrix;
+use crate::report::{self, Format};
+use crate::validate::KUBERNETES_VERSION;
 use crate::render::{to_stream, Release, Renderer};
 use crate::schema::{values_schema, values_yaml};
 use crate::spec;
@@ -121,3 +125,41 @@ pub fn generate(common: &Common, options: &GenerateOptions) -> Result<Output, Ba
 
 /// Where `generate` writes unless told otherwise.
 pub const DEFAULT_OUT: &str = "charts-out";
+
+/// `chartgen check`: every selected combination against the schemas, the
+/// references, the rules and the goldens; or `--list` of the combinations.
+#[derive(Debug, Clone, Default)]
+pub struct CheckCommand {
+    pub options: CheckOptions,
+    pub format: Format,
+    /// Print the combinations instead of checking them.
+    pub list: bool,
+    /// The Kubernetes version asked for; only the built-in one is available.
+    pub kube_version: Option<String>,
+    pub colour: bool,
+}
+
+pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput> {
+    if let Some(asked) = &command.kube_version {
+        let normalized = asked.trim_start_matches('v');
+        if normalized != KUBERNETES_VERSION && !normalized.starts_with(&format!("{KUBERNETES_VERSION}.")) {
+            return Err(crate::diagnostic::Diagnostic::plain(format!("--kube-version {asked}: chartgen validates against Kubernetes {KUBERNETES_VERSION} only"))
+                .with_help(format!("omit --kube-version, or give {KUBERNETES_VERSION}"))
+                .into());
+        }
+    }
+    let loaded = spec::load(common.spec.as_deref())?;
+    if command.list {
+        let combinations = matrix::select(&loaded, command.options.strategy, command.options.only.as_deref())?;
+        let width = combinations.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        let mut text = String::new();
+        for combination in &combinations {
+            text.push_str(&format!("{:<width$}  {}\n", combination.id, combination.describe()));
+        }
+        text.push_str(&format!("{} combinations\n", combinations.len()));
+        return Ok(Output::clean(text));
+    }
+    let report = check::run(&loaded, &command.options)?;
+    let findings = report.findings() > 0;
+    Ok(Output { text: report::format(&report, command.format, command.colour), findings })
+}

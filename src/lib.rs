@@ -6,15 +6,19 @@
 //! located input tree (`source`, `strvals`, `de`) underneath and `commands`
 //! on top for the command-line entry points.
 
+pub mod check;
 pub mod commands;
 pub mod de;
 pub mod diagnostic;
 pub mod helm;
 pub mod matrix;
 pub mod render;
+pub mod report;
 pub mod scalars;
 pub mod schema;
+pub mod snapshot;
 pub mod source;
 pub mod spec;
 pub mod strvals;
+pub mod validate;
 pub mod values;

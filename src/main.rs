@@ -6,15 +6,20 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use chartgen::commands::{self, Common, GenerateOptions, RenderOptions};
+use chartgen::check::CheckOptions;
+use chartgen::commands::{self, CheckCommand, Common, GenerateOptions, RenderOptions};
+use chartgen::matrix::Strategy;
+use chartgen::report::Format;
 use chartgen::diagnostic::BadInput;
 use chartgen::values::ValueInputs;
+
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (Kubernetes schemas: 1.33, from k8s-openapi)");
 
 /// Generate and verify the PostgreSQL-operations part of a Helm chart.
 ///
 /// Exit codes: 0 success, 1 findings, 2 bad input or usage.
 #[derive(Parser)]
-#[command(name = "chartgen", version, about, long_about = None)]
+#[command(name = "chartgen", version = VERSION, about, long_about = None)]
 struct Cli {
     /// Chart spec (chartgen.yaml); the built-in certctl example when absent.
     #[arg(long, global = true, value_name = "FILE")]
@@ -33,6 +38,56 @@ enum Command {
     Schema,
     /// Write the Helm chart compiled from the templates to OUT/<chart>/.
     Generate(GenerateArgs),
+    /// Check every flag combination against the schemas, the references and the goldens.
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StrategyArg {
+    /// Every combination the dependencies between flags leave distinct.
+    Full,
+    /// Few combinations that cover every pair of flag values.
+    Pairwise,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Junit,
+    Sarif,
+    Github,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Which combinations to check.
+    #[arg(long, value_enum, default_value = "full")]
+    strategy: StrategyArg,
+    /// Only the combinations whose id matches this glob (`*` matches anything).
+    #[arg(long, value_name = "PATTERN")]
+    only: Option<String>,
+    /// Write new and changed goldens, delete those of vanished combinations.
+    #[arg(long)]
+    update: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+    /// Directory of CRD manifests; their served versions' schemas validate custom resources.
+    #[arg(long, value_name = "DIR")]
+    crds: Option<PathBuf>,
+    /// Directory of the golden snapshots, instead of the spec's `check.golden`.
+    #[arg(long, value_name = "DIR")]
+    golden: Option<PathBuf>,
+    /// Check the templates in this directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// Kubernetes version to validate against (only 1.33 is built in).
+    #[arg(long, value_name = "X")]
+    kube_version: Option<String>,
+    /// Print each combination's id and flag values, and check nothing.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(Args)]
@@ -99,6 +154,32 @@ fn main() -> ExitCode {
         Command::Values => commands::default_values(&common),
         Command::Schema => commands::schema(&common),
         Command::Generate(args) => commands::generate(&common, &GenerateOptions { out: args.out, check: args.check }),
+        Command::Check(args) => commands::check(
+            &common,
+            &CheckCommand {
+                options: CheckOptions {
+                    strategy: match args.strategy {
+                        StrategyArg::Full => Strategy::Full,
+                        StrategyArg::Pairwise => Strategy::Pairwise,
+                    },
+                    only: args.only,
+                    update: args.update,
+                    crds: args.crds,
+                    golden: args.golden,
+                    templates: args.templates,
+                },
+                format: match args.format {
+                    FormatArg::Human => Format::Human,
+                    FormatArg::Json => Format::Json,
+                    FormatArg::Junit => Format::Junit,
+                    FormatArg::Sarif => Format::Sarif,
+                    FormatArg::Github => Format::Github,
+                },
+                list: args.list,
+                kube_version: args.kube_version,
+                colour: colour(std::io::stdout().is_terminal()),
+            },
+        ),
     };
     match result {
         Ok(output) => {
@@ -112,9 +193,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Colour on a terminal, unless NO_COLOR is set (https://no-color.org).
+fn colour(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Prints diagnostics to stderr (in colour on a terminal, unless NO_COLOR is set); exit code 2.
 fn report(bad: &BadInput) -> ExitCode {
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let colour = colour(std::io::stderr().is_terminal());
     let mut stderr = std::io::stderr().lock();
     for diagnostic in &bad.0 {
         let _ = write!(stderr, "{}", diagnostic.render(colour));

@@ -8,7 +8,8 @@
 //! every pair of axis values that can occur together. Each combination's
 //! values are the spec's `check.values` with the flags set on top.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use crate::diagnostic::BadInput;
 use crate::diagnostic::Origin;
@@ -22,9 +23,108 @@ pub type Assignment = BTreeMap<String, serde_json::Value>;
 /// One combination of flag values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Combination {
-    /// Stable, readable id: the flags that differ from their defaults (`backup+sink-s3`).
+    /// Stable, readable id: the flags that differ from their defaults
+    /// (`backup+sink-s3`), or `scenario-<name>` for a named scenario.
     pub id: String,
     pub flags: Assignment,
+    /// The values file of a named scenario, merged over the spec's `check.values`.
+    pub scenario: Option<PathBuf>,
+}
+
+impl Combination {
+    /// The flags as `path=value` words: `backup.enabled=true backup.sink=s3`.
+    pub fn describe(&self) -> String {
+        let word = |(path, value): (&String, &serde_json::Value)| match value {
+            serde_json::Value::String(text) => format!("{path}={text}"),
+            other => format!("{path}={other}"),
+        };
+        self.flags.iter().map(word).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// How combinations are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Every combination.
+    #[default]
+    Full,
+    /// Few combinations that still cover every pair of axis values.
+    Pairwise,
+}
+
+/// Covers every pair of (flag = value) that occurs together in some
+/// combination of `all`, greedily: each step takes the combination that
+/// covers the most pairs not yet covered.
+pub fn pairwise(all: &[Combination]) -> Vec<Combination> {
+    let pairs = |c: &Combination| -> Vec<(String, String)> {
+        let items: Vec<String> = c.flags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut out = Vec::new();
+        for (i, a) in items.iter().enumerate() {
+            for b in &items[i + 1..] {
+                out.push((a.clone(), b.clone()));
+            }
+        }
+        out
+    };
+    let candidates: Vec<Vec<(String, String)>> = all.iter().map(pairs).collect();
+    let mut uncovered: BTreeSet<(String, String)> = candidates.iter().flatten().cloned().collect();
+    let mut chosen = Vec::new();
+    while !uncovered.is_empty() {
+        let (best, _) = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, ps)| (i, ps.iter().filter(|p| uncovered.contains(*p)).count()))
+            .max_by_key(|&(i, covered)| (covered, std::cmp::Reverse(i)))
+            .expect("an uncovered pair comes from some combination");
+        for pair in &candidates[best] {
+            uncovered.remove(pair);
+        }
+        chosen.push(all[best].clone());
+    }
+    chosen
+}
+
+/// The named scenarios of a spec: each `*.yaml` of its scenarios directory.
+pub fn scenarios(spec: &LoadedSpec) -> Result<Vec<Combination>, BadInput> {
+    let Some(dir) = spec.spec.check.scenarios.as_deref().map(|d| spec.resolve(d)) else { return Ok(Vec::new()) };
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        crate::diagnostic::Diagnostic::plain(format!("cannot read the scenarios directory {}: {e}", dir.display()))
+            .with_help("create it, or remove `check.scenarios` from the spec")
+    })?;
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut combination = Combination { id: format!("scenario-{name}"), flags: Assignment::new(), scenario: Some(path) };
+        let loaded = values(spec, &combination)?;
+        let json = serde_json::to_value(&loaded.values).expect("values serialize");
+        let at = |path: &str| path.split('.').fold(&json, |node, key| &node[key]).clone();
+        for flag in values::flags() {
+            if applies(&flag, &combination.flags) {
+                let value = at(&flag.path);
+                combination.flags.insert(flag.path, value);
+            }
+        }
+        out.push(combination);
+    }
+    Ok(out)
+}
+
+/// The combinations a check runs: the strategy's, then the scenarios,
+/// keeping those whose id matches `only` (a glob: `*` matches anything).
+pub fn select(spec: &LoadedSpec, strategy: Strategy, only: Option<&str>) -> Result<Vec<Combination>, BadInput> {
+    let all = full(&spec.spec, &values::flags());
+    let mut chosen = match strategy {
+        Strategy::Full => all,
+        Strategy::Pairwise => pairwise(&all),
+    };
+    chosen.extend(scenarios(spec)?);
+    if let Some(pattern) = only {
+        let regex = regex::Regex::new(&format!("^{}$", regex::escape(pattern).replace(r"\*", ".*"))).expect("an escaped glob is a valid pattern");
+        chosen.retain(|c| regex.is_match(&c.id));
+    }
+    Ok(chosen)
 }
 
 /// Whether `flag`'s dependency holds under `assignment`.
@@ -66,7 +166,7 @@ fn combination(all: &[Flag], defaults: &Assignment, flags: Assignment) -> Combin
         })
         .collect();
     let id = if tokens.is_empty() { "defaults".to_string() } else { tokens.join("+") };
-    Combination { id, flags }
+    Combination { id, flags, scenario: None }
 }
 
 /// A flag's value in an id: `backup` for `backup.enabled=true`, `no-postgresql`
@@ -87,9 +187,13 @@ fn token(flag: &Flag, value: &serde_json::Value) -> String {
 }
 
 /// The values a combination is rendered with, as the tree a user would
-/// pass with `-f`: the spec's `check.values`, then the flags.
-pub fn user_tree(spec: &LoadedSpec, combination: &Combination) -> Node {
+/// pass with `-f`: the spec's `check.values`, then the scenario file or the flags.
+pub fn user_tree(spec: &LoadedSpec, combination: &Combination) -> Result<Node, BadInput> {
     let mut tree = spec.tree.get("check.values").cloned().unwrap_or_else(|| Node::empty_map(Origin::Default));
+    if let Some(path) = &combination.scenario {
+        values::merge_maps(&mut tree, crate::source::load_file(path)?);
+        return Ok(tree);
+    }
     let mut flags = serde_json::Map::new();
     for (path, value) in &combination.flags {
         let mut target = &mut flags;
@@ -105,12 +209,12 @@ pub fn user_tree(spec: &LoadedSpec, combination: &Combination) -> Node {
         target.insert(last.to_string(), value.clone());
     }
     values::merge_maps(&mut tree, Node::from_json(&serde_json::Value::Object(flags), &Origin::Default));
-    tree
+    Ok(tree)
 }
 
 /// The checked values of a combination.
 pub fn values(spec: &LoadedSpec, combination: &Combination) -> Result<LoadedValues, BadInput> {
-    values::from_user_tree(&spec.spec, user_tree(spec, combination))
+    values::from_user_tree(&spec.spec, user_tree(spec, combination)?)
 }
 
 #[cfg(test)]
@@ -124,6 +228,20 @@ mod tests {
         // viaHook 2; rules 2.
         assert_eq!(combinations.len(), 3 * 4 * 2 * 2);
         assert!(combinations.iter().all(|c| c.flags.get("backup.enabled") == Some(&true.into()) || !c.flags.contains_key("backup.sink")));
+    }
+
+    #[test]
+    fn pairwise_covers_every_pair_with_fewer_combinations() {
+        let all = full(&crate::spec::load(None).unwrap().spec, &values::flags());
+        let chosen = pairwise(&all);
+        assert!(chosen.len() < all.len() / 3, "{} of {}", chosen.len(), all.len());
+        let pairs = |c: &Combination| {
+            let items: Vec<String> = c.flags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            items.iter().enumerate().flat_map(|(i, a)| items[i + 1..].iter().map(move |b| (a.clone(), b.clone()))).collect::<Vec<_>>()
+        };
+        let needed: BTreeSet<_> = all.iter().flat_map(pairs).collect();
+        let covered: BTreeSet<_> = chosen.iter().flat_map(pairs).collect();
+        assert_eq!(needed, covered);
     }
 
     #[test]

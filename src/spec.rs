@@ -56,6 +56,9 @@ pub struct CheckSettings {
     /// Directory of the golden snapshots, relative to the spec file (to the
     /// working directory for the built-in spec).
     pub golden: Option<String>,
+    /// Directory of named scenarios (`*.yaml` values files), each checked
+    /// as a combination of its own, relative like `golden`.
+    pub scenarios: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -340,6 +343,19 @@ fn is_dns_label(s: &str) -> bool {
 pub struct LoadedSpec {
     pub spec: Spec,
     pub tree: Node,
+    /// The directory of the spec file; `None` for the built-in spec.
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl LoadedSpec {
+    /// A path the spec names, relative to the spec file (to the working
+    /// directory for the built-in spec).
+    pub fn resolve(&self, relative: &str) -> std::path::PathBuf {
+        match &self.dir {
+            Some(dir) => dir.join(relative),
+            None => std::path::PathBuf::from(relative),
+        }
+    }
 }
 
 /// Reads the spec at `path`, or the built-in one.
@@ -355,7 +371,8 @@ pub fn load(path: Option<&Path>) -> Result<LoadedSpec, BadInput> {
     let spec: Spec = from_node(&tree, "")?;
     let problems = check(&spec, &tree);
     if problems.is_empty() {
-        Ok(LoadedSpec { spec, tree })
+        let dir = path.map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default());
+        Ok(LoadedSpec { spec, tree, dir })
     } else {
         Err(BadInput(problems))
     }

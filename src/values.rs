@@ -77,6 +77,7 @@ pub struct PostgresAuth {
     /// Password written to the Secret when create is true; prefer an existing Secret in production.
     pub password: String,
     /// Existing Secret with the credentials, used when create is false.
+    #[schemars(extend("x-chartgen-external" = "Secret"))]
     pub existing_secret: ObjectName,
     /// Key of the username in the Secret.
     pub username_key: SecretKey,
@@ -96,6 +97,7 @@ pub struct ExternalDatabase {
     /// TLS mode for connections (libpq sslmode).
     pub ssl_mode: SslMode,
     /// Existing Secret with the credentials.
+    #[schemars(extend("x-chartgen-external" = "Secret"))]
     pub existing_secret: ObjectName,
     /// Key of the username in the Secret.
     pub username_key: SecretKey,
@@ -293,6 +295,7 @@ pub struct PvcSink {
     #[schemars(extend("x-chartgen-flag" = "backup.sink=pvc"))]
     pub create: bool,
     /// Existing PVC for the dumps, used when create is false.
+    #[schemars(extend("x-chartgen-external" = "PersistentVolumeClaim"))]
     pub claim_name: ObjectName,
     /// StorageClass of the created PVC; empty for the cluster's default.
     pub storage_class_name: String,
@@ -324,6 +327,7 @@ pub struct S3Sink {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CredentialsSecret {
     /// Name of the existing Secret.
+    #[schemars(extend("x-chartgen-external" = "Secret"))]
     pub name: ObjectName,
     /// Key of the access key id in the Secret.
     pub access_key_id_key: SecretKey,
@@ -671,6 +675,25 @@ pub struct Flag {
     pub domain: Vec<serde_json::Value>,
     /// The flag and value it matters under, if any (`backup.enabled` = `true`).
     pub requires: Option<(String, serde_json::Value)>,
+}
+
+/// The objects the values name as existing outside the chart, as (kind, name):
+/// the fields the model marks `x-chartgen-external`.
+pub fn external_objects(values: &serde_json::Value) -> std::collections::BTreeSet<(String, String)> {
+    fn walk(schema: &serde_json::Value, value: &serde_json::Value, out: &mut std::collections::BTreeSet<(String, String)>) {
+        let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else { return };
+        for (key, property) in properties {
+            if let (Some(kind), Some(name)) = (property.get("x-chartgen-external").and_then(|k| k.as_str()), value[key].as_str()) {
+                out.insert((kind.to_string(), name.to_string()));
+            }
+            walk(property, &value[key], out);
+        }
+    }
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let schema = SCHEMA.get_or_init(|| crate::schema::raw_values_schema().to_value());
+    let mut out = std::collections::BTreeSet::new();
+    walk(schema, values, &mut out);
+    out
 }
 
 /// Each flag's default value for a spec.

@@ -168,7 +168,7 @@ fn differences(python: &OsString, spec: &LoadedSpec, chart_dir: &str, cases: &[C
 const RELEASES: [(&str, &str); 2] = [("prod", "certs"), ("payments-eu-west-1-blue-green-canary-release-00042", "platform-ops")];
 
 fn user_values(spec: &LoadedSpec, combination: &Combination) -> Value {
-    matrix::user_tree(spec, combination).to_json()
+    matrix::user_tree(spec, combination).unwrap().to_json()
 }
 
 #[test]

@@ -90,6 +90,7 @@ impl Manifest {
 pub struct Renderer {
     env: Environment<'static>,
     names: Vec<String>,
+    sources: BTreeMap<String, String>,
 }
 
 /// Helm's install order of kinds (`releaseutil.InstallOrder`); others go last.
@@ -150,6 +151,7 @@ impl Renderer {
         env.set_formatter(helpers::only_helper_output);
         helpers::register(&mut env);
         let mut names = Vec::new();
+        let texts: BTreeMap<String, String> = sources.iter().cloned().collect();
         for (name, text) in sources {
             if name.ends_with(".yaml.j2") && !name.starts_with('_') {
                 names.push(name.clone());
@@ -157,7 +159,12 @@ impl Renderer {
             env.add_template_owned(name.clone(), text)
                 .map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
         }
-        Ok(Renderer { env, names })
+        Ok(Renderer { env, names, sources: texts })
+    }
+
+    /// The text of a template file.
+    pub fn source(&self, name: &str) -> Option<&str> {
+        self.sources.get(name).map(String::as_str)
     }
 
     /// Manifest template file names (`*.yaml.j2`, without the leading-underscore helper files).

@@ -1,0 +1,279 @@
+//! The matrix check: every selected combination rendered and checked, in
+//! parallel, with the validators compiled once.
+//!
+//! Per combination: the values against `values.schema.json`, every
+//! document against the strict schema of its kind, the references between
+//! documents, the lint rules, then the golden snapshot. Findings carry the
+//! document, the JSON pointer, and the template file and line they most
+//! likely come from.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{BadInput, Diagnostic};
+use crate::matrix::{self, Combination, Strategy};
+use crate::render::{to_stream, Manifest, Release, Renderer};
+use crate::schema::values_schema;
+use crate::snapshot::{self, Change, Comparison};
+use crate::spec::LoadedSpec;
+use crate::validate::{self, Validators};
+use crate::values;
+
+/// The release every combination is rendered for, as `helm template` names it by default.
+pub const RELEASE: (&str, &str) = ("release-name", "default");
+
+/// What to check and how.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub strategy: Strategy,
+    /// Only combinations whose id matches this glob.
+    pub only: Option<String>,
+    /// Write new and changed goldens instead of reporting them.
+    pub update: bool,
+    /// Directory of CRD manifests whose schemas replace the shipped ones.
+    pub crds: Option<PathBuf>,
+    /// Directory of the goldens, instead of the spec's `check.golden`.
+    pub golden: Option<PathBuf>,
+    /// Templates to check instead of the built-in ones.
+    pub templates: Option<PathBuf>,
+}
+
+/// Which check found a problem; each is one rule of the report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckKind {
+    ValuesSchema,
+    KubeSchema,
+    CrdSchema,
+    Reference,
+    GoldenMissing,
+    GoldenMismatch,
+}
+
+impl CheckKind {
+    pub const ALL: [CheckKind; 6] =
+        [CheckKind::ValuesSchema, CheckKind::KubeSchema, CheckKind::CrdSchema, CheckKind::Reference, CheckKind::GoldenMissing, CheckKind::GoldenMismatch];
+
+    /// The stable code reports use.
+    pub fn code(self) -> &'static str {
+        match self {
+            CheckKind::ValuesSchema => "values-schema",
+            CheckKind::KubeSchema => "kube-schema",
+            CheckKind::CrdSchema => "crd-schema",
+            CheckKind::Reference => "reference",
+            CheckKind::GoldenMissing => "golden-missing",
+            CheckKind::GoldenMismatch => "golden-mismatch",
+        }
+    }
+
+    pub fn summary(self) -> &'static str {
+        match self {
+            CheckKind::ValuesSchema => "The values do not validate against values.schema.json.",
+            CheckKind::KubeSchema => "A document does not validate against the strict schema of its Kubernetes kind.",
+            CheckKind::CrdSchema => "A custom resource does not validate against its CRD schema.",
+            CheckKind::Reference => "A document names an object that is not rendered or declared external, or a selector matches nothing.",
+            CheckKind::GoldenMissing => "The combination has no golden snapshot; review its rendering and accept it with --update.",
+            CheckKind::GoldenMismatch => "The rendering differs from the combination's golden snapshot.",
+        }
+    }
+}
+
+/// One problem found in one combination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: CheckKind,
+    /// `Kind/name` of the document, when the finding is about one.
+    pub document: Option<String>,
+    /// JSON pointer into the document (or the values).
+    pub pointer: Option<String>,
+    /// The file to look at: a template (`templates/backup-cronjob.yaml.j2`) or a golden.
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub message: String,
+    /// A longer explanation, such as a diff.
+    pub detail: Option<String>,
+}
+
+/// A rendered document, as reports list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub kind: String,
+    pub name: String,
+    pub source: String,
+}
+
+/// The outcome for one combination.
+#[derive(Debug, Clone)]
+pub struct CombinationResult {
+    pub combination: Combination,
+    pub documents: Vec<Document>,
+    pub findings: Vec<Finding>,
+    /// What `--update` did to its golden.
+    pub golden: Option<Change>,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub chart: String,
+    pub results: Vec<CombinationResult>,
+    /// Goldens `--update` deleted because their combination no longer exists.
+    pub deleted: Vec<PathBuf>,
+    pub elapsed: Duration,
+}
+
+impl CheckReport {
+    pub fn findings(&self) -> usize {
+        self.results.iter().map(|r| r.findings.len()).sum()
+    }
+
+    pub fn documents(&self) -> usize {
+        self.results.iter().map(|r| r.documents.len()).sum()
+    }
+}
+
+/// Runs the check over the selected combinations.
+pub fn run(spec: &LoadedSpec, options: &CheckOptions) -> Result<CheckReport, BadInput> {
+    let start = Instant::now();
+    let renderer = match &options.templates {
+        Some(dir) => Renderer::from_dir(dir)?,
+        None => Renderer::builtin(),
+    };
+    let validators = Validators::new(values_schema(&spec.spec), options.crds.as_deref())?;
+    let combinations = matrix::select(spec, options.strategy, options.only.as_deref())?;
+    if combinations.is_empty() {
+        return Err(Diagnostic::plain(format!("no combination matches --only {}", options.only.as_deref().unwrap_or_default()))
+            .with_help("`chartgen check --list` prints every combination's id")
+            .into());
+    }
+    let golden = options.golden.clone().or_else(|| spec.spec.check.golden.as_deref().map(|g| spec.resolve(g)));
+    let results = combinations
+        .into_par_iter()
+        .map(|combination| check_one(spec, &renderer, &validators, golden.as_deref(), options.update, combination))
+        .collect::<Result<Vec<_>, BadInput>>()?;
+    let mut deleted = Vec::new();
+    if let Some(dir) = &golden
+        && options.update
+        && options.only.is_none()
+        && options.strategy == Strategy::Full
+    {
+        let ids: BTreeSet<String> = results.iter().map(|r| r.combination.id.clone()).collect();
+        for stale in snapshot::stale(dir, &ids) {
+            std::fs::remove_file(&stale).map_err(|e| Diagnostic::plain(format!("cannot delete {}: {e}", stale.display())))?;
+            deleted.push(stale);
+        }
+    }
+    Ok(CheckReport { chart: spec.spec.chart.name.clone(), results, deleted, elapsed: start.elapsed() })
+}
+
+fn check_one(
+    spec: &LoadedSpec,
+    renderer: &Renderer,
+    validators: &Validators,
+    golden: Option<&Path>,
+    update: bool,
+    combination: Combination,
+) -> Result<CombinationResult, BadInput> {
+    let loaded = matrix::values(spec, &combination)?;
+    let values_json = loaded.tree.to_json();
+    let mut findings: Vec<Finding> = validators
+        .values(&values_json)
+        .into_iter()
+        .map(|p| Finding {
+            check: CheckKind::ValuesSchema,
+            document: None,
+            pointer: Some(p.pointer),
+            file: combination.scenario.as_ref().map(|s| s.display().to_string()),
+            line: None,
+            message: p.message,
+            detail: None,
+        })
+        .collect();
+    let release = Release::new(RELEASE.0, RELEASE.1)?;
+    let manifests = renderer.render(&spec.spec, &loaded.values, &release)?;
+    for manifest in &manifests {
+        let (problems, source) = validators.document(&manifest.object);
+        let check = if source.is_some_and(|s| s.starts_with("k8s-openapi")) { CheckKind::KubeSchema } else { CheckKind::CrdSchema };
+        for problem in problems {
+            findings.push(document_finding(renderer, manifest, check, problem));
+        }
+    }
+    for problem in validate::check_references(&manifests, &values::external_objects(&values_json)) {
+        findings.push(document_finding(renderer, &manifests[problem.document], CheckKind::Reference, problem.problem));
+    }
+    let mut change = None;
+    if let Some(dir) = golden {
+        let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
+        let file = Some(snapshot::path(dir, &combination.id).display().to_string());
+        if update {
+            change = Some(snapshot::update(dir, &combination.id, &text)?);
+        } else {
+            match snapshot::compare(dir, &combination.id, &text) {
+                Comparison::Same => {}
+                Comparison::Missing => findings.push(Finding {
+                    check: CheckKind::GoldenMissing,
+                    document: None,
+                    pointer: None,
+                    file,
+                    line: None,
+                    message: "no golden snapshot; review the rendering and accept it with `chartgen check --update`".into(),
+                    detail: None,
+                }),
+                Comparison::Differs(diff) => findings.push(Finding {
+                    check: CheckKind::GoldenMismatch,
+                    document: None,
+                    pointer: None,
+                    file,
+                    line: None,
+                    message: "the rendering differs from the golden snapshot; accept a reviewed change with `chartgen check --update`".into(),
+                    detail: Some(diff),
+                }),
+            }
+        }
+    }
+    let documents = manifests.iter().map(|m| Document { kind: m.kind().into(), name: m.name().into(), source: m.source.clone() }).collect();
+    Ok(CombinationResult { combination, documents, findings, golden: change })
+}
+
+/// The golden text of a combination: a header naming it, then the documents.
+pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest]) -> String {
+    format!(
+        "# Golden snapshot of combination `{}` ({}), release {} in namespace {}.\n# Review changes, then accept them with `chartgen check --update`.\n{}",
+        combination.id,
+        combination.describe(),
+        RELEASE.0,
+        RELEASE.1,
+        to_stream(chart, manifests)
+    )
+}
+
+fn document_finding(renderer: &Renderer, manifest: &Manifest, check: CheckKind, problem: validate::Problem) -> Finding {
+    let template = format!("{}.j2", manifest.source);
+    let line = renderer.source(template.trim_start_matches("templates/")).and_then(|text| template_line(text, &problem));
+    Finding {
+        check,
+        document: Some(format!("{}/{}", manifest.kind(), manifest.name())),
+        pointer: Some(problem.pointer),
+        file: Some(template),
+        line,
+        message: problem.message,
+        detail: None,
+    }
+}
+
+/// The template line a problem most likely comes from: the first line that
+/// writes the field it names (the unknown or missing field, else the last
+/// field of its pointer).
+fn template_line(template: &str, problem: &validate::Problem) -> Option<usize> {
+    let named = problem.message.split('`').nth(1).filter(|_| problem.message.starts_with("unknown field") || problem.message.starts_with("missing"));
+    let field = named.map(str::to_string).or_else(|| {
+        problem.pointer.rsplit('/').find(|segment| !segment.is_empty() && segment.parse::<usize>().is_err()).map(str::to_string)
+    })?;
+    let key = format!("{field}:");
+    template.lines().position(|line| {
+        let line = line.trim_start().trim_start_matches("- ");
+        line.starts_with(&key)
+    }).map(|i| i + 1)
+}

@@ -1,0 +1,275 @@
+//! A check's findings in the formats its readers want: people (`human`,
+//! grouped by combination, then by document, with colour), programs
+//! (`json`), test dashboards (`junit`), code scanning (`sarif` 2.1.0) and
+//! GitHub Actions annotations (`github`).
+
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use crate::check::{CheckKind, CheckReport, Finding};
+use crate::snapshot::Change;
+
+/// The output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Junit,
+    Sarif,
+    Github,
+}
+
+pub fn format(report: &CheckReport, format: Format, colour: bool) -> String {
+    match format {
+        Format::Human => human(report, colour),
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&json_report(report)).expect("a report serializes");
+            text.push('\n');
+            text
+        }
+        Format::Junit => junit(report),
+        Format::Sarif => {
+            let mut text = serde_json::to_string_pretty(&sarif(report)).expect("a report serializes");
+            text.push('\n');
+            text
+        }
+        Format::Github => github(report),
+    }
+}
+
+/// The one-line summary: `48 combinations, 312 documents, 0 findings in 48 ms`.
+pub fn summary(report: &CheckReport) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {} in {} ms",
+        plural(report.results.len(), "combination"),
+        plural(report.documents(), "document"),
+        plural(report.findings(), "finding"),
+        report.elapsed.as_millis()
+    )
+}
+
+fn location(finding: &Finding) -> Option<String> {
+    let file = finding.file.as_ref()?;
+    Some(match finding.line {
+        Some(line) => format!("{file}:{line}"),
+        None => file.clone(),
+    })
+}
+
+fn human(report: &CheckReport, colour: bool) -> String {
+    let paint = |code: &str, text: &str| if colour { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
+    let mut out = String::new();
+    for result in &report.results {
+        match result.golden {
+            Some(Change::Created) => writeln!(out, "{} golden of {}", paint("32", "created"), result.combination.id).unwrap(),
+            Some(Change::Updated) => writeln!(out, "{} golden of {}", paint("33", "updated"), result.combination.id).unwrap(),
+            _ => {}
+        }
+        if result.findings.is_empty() {
+            continue;
+        }
+        writeln!(out, "{} {}  {}", paint("1;31", "✗"), paint("1", &result.combination.id), paint("2", &result.combination.describe())).unwrap();
+        let mut groups: Vec<(Option<&String>, Vec<&Finding>)> = Vec::new();
+        for finding in &result.findings {
+            match groups.iter_mut().find(|(d, _)| *d == finding.document.as_ref()) {
+                Some((_, list)) => list.push(finding),
+                None => groups.push((finding.document.as_ref(), vec![finding])),
+            }
+        }
+        for (document, findings) in groups {
+            writeln!(out, "  {}", document.map_or("(combination)", String::as_str)).unwrap();
+            for finding in findings {
+                let pointer = finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default();
+                writeln!(out, "    {} {pointer}{}", paint("31", &format!("error[{}]", finding.check.code())), finding.message).unwrap();
+                if let Some(at) = location(finding) {
+                    writeln!(out, "      {} {at}", paint("34", "-->")).unwrap();
+                }
+                if let Some(detail) = &finding.detail {
+                    for line in detail.lines() {
+                        let line = match line.chars().next() {
+                            Some('+') if colour => paint("32", line),
+                            Some('-') if colour => paint("31", line),
+                            _ => line.to_string(),
+                        };
+                        writeln!(out, "      {line}").unwrap();
+                    }
+                }
+            }
+        }
+    }
+    for path in &report.deleted {
+        writeln!(out, "{} stale golden {}", paint("33", "deleted"), path.display()).unwrap();
+    }
+    let summary = summary(report);
+    writeln!(out, "{}", if report.findings() == 0 { paint("32", &summary) } else { paint("1;31", &summary) }).unwrap();
+    out
+}
+
+fn finding_json(finding: &Finding) -> Value {
+    json!({
+        "check": finding.check.code(),
+        "document": finding.document,
+        "pointer": finding.pointer,
+        "file": finding.file,
+        "line": finding.line,
+        "message": finding.message,
+        "detail": finding.detail,
+    })
+}
+
+fn json_report(report: &CheckReport) -> Value {
+    json!({
+        "chart": report.chart,
+        "summary": {
+            "combinations": report.results.len(),
+            "documents": report.documents(),
+            "findings": report.findings(),
+            "elapsedMs": report.elapsed.as_millis() as u64,
+        },
+        "combinations": report.results.iter().map(|r| json!({
+            "id": r.combination.id,
+            "flags": r.combination.flags,
+            "scenario": r.combination.scenario.as_ref().map(|p| p.display().to_string()),
+            "documents": r.documents.iter().map(|d| json!({"kind": d.kind, "name": d.name, "source": d.source})).collect::<Vec<_>>(),
+            "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
+            "golden": r.golden.map(|c| match c { Change::Created => "created", Change::Updated => "updated", Change::Unchanged => "unchanged" }),
+        })).collect::<Vec<_>>(),
+        "deletedGoldens": report.deleted.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+    })
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
+fn junit(report: &CheckReport) -> String {
+    let failures = report.results.iter().filter(|r| !r.findings.is_empty()).count();
+    let seconds = report.elapsed.as_secs_f64();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    writeln!(out, "<testsuites name=\"chartgen check\" tests=\"{}\" failures=\"{failures}\" time=\"{seconds:.3}\">", report.results.len()).unwrap();
+    writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">", xml(&report.chart), report.results.len()).unwrap();
+    for result in &report.results {
+        let name = xml(&result.combination.id);
+        if result.findings.is_empty() {
+            writeln!(out, "    <testcase classname=\"{}\" name=\"{name}\"/>", xml(&report.chart)).unwrap();
+            continue;
+        }
+        writeln!(out, "    <testcase classname=\"{}\" name=\"{name}\">", xml(&report.chart)).unwrap();
+        let first = &result.findings[0];
+        let body: Vec<String> = result
+            .findings
+            .iter()
+            .map(|f| {
+                let at = location(f).map(|l| format!(" ({l})")).unwrap_or_default();
+                format!("[{}] {} {}: {}{at}", f.check.code(), f.document.as_deref().unwrap_or("-"), f.pointer.as_deref().unwrap_or(""), f.message)
+            })
+            .collect();
+        writeln!(
+            out,
+            "      <failure type=\"{}\" message=\"{} finding(s): {}\">{}</failure>",
+            first.check.code(),
+            result.findings.len(),
+            xml(&first.message),
+            xml(&body.join("\n"))
+        )
+        .unwrap();
+        writeln!(out, "    </testcase>").unwrap();
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn sarif(report: &CheckReport) -> Value {
+    let rules: Vec<Value> = CheckKind::ALL
+        .iter()
+        .map(|k| json!({"id": k.code(), "name": k.code(), "shortDescription": {"text": k.summary()}, "defaultConfiguration": {"level": "error"}}))
+        .collect();
+    let mut results = Vec::new();
+    for result in &report.results {
+        for finding in &result.findings {
+            let mut entry = json!({
+                "ruleId": finding.check.code(),
+                "ruleIndex": CheckKind::ALL.iter().position(|k| *k == finding.check),
+                "level": "error",
+                "message": {"text": format!("{}: {}{}{}", result.combination.id,
+                    finding.document.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
+                    finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default(),
+                    finding.message)},
+                "properties": {"combination": result.combination.id, "flags": result.combination.flags},
+            });
+            if let Some(file) = &finding.file {
+                let mut physical = json!({"artifactLocation": {"uri": file}});
+                if let Some(line) = finding.line {
+                    physical["region"] = json!({"startLine": line});
+                }
+                entry["locations"] = json!([{"physicalLocation": physical}]);
+            }
+            results.push(entry);
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "chartgen",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+/// GitHub's workflow-command escaping: data escapes `%`, CR and LF; properties also `:` and `,`.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn github(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for result in &report.results {
+        for finding in &result.findings {
+            let mut properties = Vec::new();
+            if let Some(file) = &finding.file {
+                properties.push(format!("file={}", escape_property(file)));
+            }
+            if let Some(line) = finding.line {
+                properties.push(format!("line={line}"));
+            }
+            properties.push(format!("title={}", escape_property(&format!("chartgen {} ({})", finding.check.code(), result.combination.id))));
+            let message = format!(
+                "{}{}{}",
+                finding.document.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
+                finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default(),
+                finding.message
+            );
+            writeln!(out, "::error {}::{}", properties.join(","), escape_data(&message)).unwrap();
+        }
+    }
+    writeln!(out, "{}", summary(report)).unwrap();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_annotations_escape_what_would_end_them() {
+        assert_eq!(escape_data("a%b\nc"), "a%25b%0Ac");
+        assert_eq!(escape_property("x:y,z"), "x%3Ay%2Cz");
+    }
+
+    #[test]
+    fn xml_text_is_escaped() {
+        assert_eq!(xml("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;");
+    }
+}

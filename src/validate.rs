@@ -1,0 +1,463 @@
+//! Validation of what one combination renders: the values against
+//! `values.schema.json`, each document against the strict schema of its
+//! kind, and the references between documents.
+//!
+//! Core kinds take their schemas from the `k8s-openapi` crate (Kubernetes
+//! 1.33), tightened the way the API server reads a manifest strictly: an
+//! object that lists its fields accepts no others, `IntOrString` and
+//! `Quantity` get real types, enum-like strings get their values, and
+//! `apiVersion`/`kind` are required and fixed. Custom resources use the
+//! schemas under `schemas/`, or the `openAPIV3Schema` of real CRD manifests
+//! given with `--crds`. Every validator is compiled once and shared.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use jsonschema::error::ValidationErrorKind;
+use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
+use serde_json::{json, Value};
+
+use crate::diagnostic::{nearest, BadInput, Diagnostic};
+use crate::render::Manifest;
+
+/// The Kubernetes version whose API types the core schemas come from.
+pub const KUBERNETES_VERSION: &str = "1.33";
+
+/// One problem a schema found, at a JSON pointer into the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub pointer: String,
+    pub message: String,
+}
+
+/// A compiled schema and where it came from.
+struct KindSchema {
+    validator: jsonschema::Validator,
+    schema: Value,
+    source: String,
+}
+
+/// Every validator a check needs, compiled once.
+pub struct Validators {
+    values: jsonschema::Validator,
+    values_schema: Value,
+    kinds: HashMap<(String, String), KindSchema>,
+}
+
+/// Schemas chartgen ships for the custom resources it emits.
+const SHIPPED_CRD_SCHEMAS: &[(&str, &str)] =
+    &[("schemas/monitoring.coreos.com_v1_prometheusrule.json", include_str!("../schemas/monitoring.coreos.com_v1_prometheusrule.json"))];
+
+/// Values some string fields of the API may take, from the API reference.
+const ENUMS: &[(&str, &str, &[&str])] = &[
+    ("io.k8s.api.batch.v1.CronJobSpec", "concurrencyPolicy", &["Allow", "Forbid", "Replace"]),
+    ("io.k8s.api.core.v1.PodSpec", "restartPolicy", &["Always", "OnFailure", "Never"]),
+    ("io.k8s.api.core.v1.Container", "imagePullPolicy", &["Always", "IfNotPresent", "Never"]),
+    ("io.k8s.api.apps.v1.StatefulSetUpdateStrategy", "type", &["RollingUpdate", "OnDelete"]),
+    ("io.k8s.api.apps.v1.StatefulSetSpec", "podManagementPolicy", &["OrderedReady", "Parallel"]),
+    ("io.k8s.api.core.v1.SeccompProfile", "type", &["Localhost", "RuntimeDefault", "Unconfined"]),
+    ("io.k8s.api.core.v1.ServiceSpec", "type", &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]),
+    ("io.k8s.api.core.v1.ServicePort", "protocol", &["TCP", "UDP", "SCTP"]),
+    ("io.k8s.api.core.v1.ContainerPort", "protocol", &["TCP", "UDP", "SCTP"]),
+    ("io.k8s.api.core.v1.Toleration", "operator", &["Exists", "Equal"]),
+    ("io.k8s.api.core.v1.Toleration", "effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+];
+
+/// Kubernetes' quantity syntax (`resource.Quantity`).
+const QUANTITY_PATTERN: &str = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$";
+
+fn kube_schema<T: JsonSchema + k8s_openapi::Resource>() -> Value {
+    let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<T>().to_value();
+    if let Some(definitions) = schema.get_mut("definitions").and_then(Value::as_object_mut) {
+        for (name, definition) in definitions.iter_mut() {
+            for (owner, field, values) in ENUMS {
+                if name == owner {
+                    definition["properties"][*field]["enum"] = json!(values);
+                }
+            }
+            if name == "io.k8s.api.core.v1.PersistentVolumeClaimSpec" {
+                definition["properties"]["accessModes"]["items"]["enum"] = json!(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]);
+            }
+        }
+    }
+    tighten(&mut schema);
+    let root = schema.as_object_mut().expect("a schema object");
+    root["properties"]["apiVersion"] = json!({ "const": T::API_VERSION });
+    root["properties"]["kind"] = json!({ "const": T::KIND });
+    let required = root.entry("required").or_insert_with(|| json!([]));
+    for field in ["apiVersion", "kind", "metadata"] {
+        if let Some(list) = required.as_array_mut()
+            && !list.contains(&json!(field))
+        {
+            list.push(json!(field));
+        }
+    }
+    schema
+}
+
+/// Strictness: closed objects, and real types for the int-or-string kinds.
+fn tighten(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
+                let quantity = map.get("description").and_then(Value::as_str).is_some_and(|d| d.starts_with("Quantity"));
+                let text = if quantity { json!({"type": "string", "pattern": QUANTITY_PATTERN}) } else { json!({"type": "string"}) };
+                map.insert("anyOf".into(), json!([{"type": "integer"}, text]));
+            }
+            if map.contains_key("properties")
+                && !map.contains_key("additionalProperties")
+                && map.get("x-kubernetes-preserve-unknown-fields") != Some(&Value::Bool(true))
+            {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            map.values_mut().for_each(tighten);
+        }
+        Value::Array(items) => items.iter_mut().for_each(tighten),
+        _ => {}
+    }
+}
+
+fn compile(schema: &Value, source: &str) -> Result<jsonschema::Validator, BadInput> {
+    jsonschema::draft7::options()
+        .should_validate_formats(false)
+        .build(schema)
+        .map_err(|e| Diagnostic::plain(format!("the schema from {source} does not compile: {e}")).into())
+}
+
+impl Validators {
+    /// Compiles the values schema, the core kinds, the shipped CRD schemas
+    /// and, when given, every served version of the CRDs in `crds`.
+    pub fn new(values_schema: Value, crds: Option<&Path>) -> Result<Validators, BadInput> {
+        let mut kinds = HashMap::new();
+        let mut add = |schema: Value, source: String| -> Result<(), BadInput> {
+            let api_version = schema["properties"]["apiVersion"]["const"].as_str().unwrap_or_default().to_string();
+            let kind = schema["properties"]["kind"]["const"].as_str().unwrap_or_default().to_string();
+            let validator = compile(&schema, &source)?;
+            kinds.insert((api_version, kind), KindSchema { validator, schema, source });
+            Ok(())
+        };
+        let openapi = format!("k8s-openapi (Kubernetes {KUBERNETES_VERSION})");
+        add(kube_schema::<core::ConfigMap>(), openapi.clone())?;
+        add(kube_schema::<core::Secret>(), openapi.clone())?;
+        add(kube_schema::<core::Service>(), openapi.clone())?;
+        add(kube_schema::<core::PersistentVolumeClaim>(), openapi.clone())?;
+        add(kube_schema::<core::ServiceAccount>(), openapi.clone())?;
+        add(kube_schema::<apps::StatefulSet>(), openapi.clone())?;
+        add(kube_schema::<apps::Deployment>(), openapi.clone())?;
+        add(kube_schema::<batch::Job>(), openapi.clone())?;
+        add(kube_schema::<batch::CronJob>(), openapi)?;
+        for (path, text) in SHIPPED_CRD_SCHEMAS {
+            add(serde_json::from_str(text).expect("the shipped schemas are JSON"), path.to_string())?;
+        }
+        if let Some(dir) = crds {
+            for (schema, source) in crd_schemas(dir)? {
+                add(schema, source)?;
+            }
+        }
+        let values = compile(&values_schema, "values.schema.json")?;
+        Ok(Validators { values, values_schema, kinds })
+    }
+
+    /// Problems of the merged values against `values.schema.json`.
+    pub fn values(&self, values: &Value) -> Vec<Problem> {
+        problems(&self.values, &self.values_schema, values)
+    }
+
+    /// Problems of one document against the schema of its kind, and the schema's source.
+    pub fn document(&self, object: &Value) -> (Vec<Problem>, Option<&str>) {
+        let key = (object["apiVersion"].as_str().unwrap_or_default().to_string(), object["kind"].as_str().unwrap_or_default().to_string());
+        match self.kinds.get(&key) {
+            Some(kind) => (problems(&kind.validator, &kind.schema, object), Some(&kind.source)),
+            None => (
+                vec![Problem { pointer: String::new(), message: format!("no schema for {} {}; give its CRD with --crds", key.0, key.1) }],
+                None,
+            ),
+        }
+    }
+}
+
+fn problems(validator: &jsonschema::Validator, schema: &Value, instance: &Value) -> Vec<Problem> {
+    let mut out: Vec<Problem> = validator
+        .iter_errors(instance)
+        .map(|error| {
+            let pointer = error.instance_path().to_string();
+            let message = match error.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+                    .iter()
+                    .map(|field| {
+                        let known = schema_at(schema, &pointer).and_then(|s| s["properties"].as_object()).map(|p| p.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+                        match nearest(field, known.iter().map(String::as_str)) {
+                            Some(near) => format!("unknown field `{field}`; did you mean `{near}`?"),
+                            None => format!("unknown field `{field}`"),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                ValidationErrorKind::Required { property } => format!("missing required field `{}`", property.as_str().unwrap_or_default()),
+                ValidationErrorKind::Enum { options } => format!("{} is not one of {options}", error.instance()),
+                ValidationErrorKind::Type { .. } => format!("wrong type: {error}"),
+                _ => error.to_string(),
+            };
+            Problem { pointer, message }
+        })
+        .collect();
+    // An `anyOf` failure repeats what its branches said; keep one line per place and message.
+    let mut seen = BTreeSet::new();
+    out.retain(|p| seen.insert((p.pointer.clone(), p.message.clone())));
+    out
+}
+
+/// The subschema that describes the value at `pointer`, following `$ref`s into `definitions`.
+fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+    // schemars writes a described reference as `allOf: [{$ref}]`.
+    let resolve = |mut node: &'a Value| {
+        loop {
+            if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+                node = reference.strip_prefix("#/definitions/").and_then(|name| root["definitions"].get(name))?;
+            } else if let Some([only]) = node.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+                node = only;
+            } else {
+                return Some(node);
+            }
+        }
+    };
+    let mut node = resolve(root)?;
+    for segment in pointer.split('/').skip(1) {
+        node = if segment.parse::<usize>().is_ok() && node.get("items").is_some() {
+            resolve(&node["items"])?
+        } else {
+            resolve(node.get("properties")?.get(segment)?)?
+        };
+    }
+    Some(node)
+}
+
+/// The served versions' schemas of every CRD manifest under `dir`.
+fn crd_schemas(dir: &Path) -> Result<Vec<(Value, String)>, BadInput> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Diagnostic::plain(format!("cannot read --crds {}: {e}", dir.display())))?;
+    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml")).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
+        let crd = crate::source::load_bytes(&name, bytes)?.to_json();
+        if crd["kind"] != "CustomResourceDefinition" {
+            continue;
+        }
+        let group = crd["spec"]["group"].as_str().unwrap_or_default();
+        let kind = crd["spec"]["names"]["kind"].as_str().unwrap_or_default();
+        for version in crd["spec"]["versions"].as_array().into_iter().flatten() {
+            if version["served"] != true {
+                continue;
+            }
+            let Some(schema) = version["schema"].get("openAPIV3Schema") else { continue };
+            let mut schema = schema.clone();
+            tighten(&mut schema);
+            ecma_patterns(&mut schema);
+            schema["properties"]["apiVersion"] = json!({ "const": format!("{group}/{}", version["name"].as_str().unwrap_or_default()) });
+            schema["properties"]["kind"] = json!({ "const": kind });
+            schema["required"] = json!(["apiVersion", "kind"]);
+            out.push((schema, format!("{name} ({})", version["name"].as_str().unwrap_or_default())));
+        }
+    }
+    if out.is_empty() {
+        return Err(Diagnostic::plain(format!("no CustomResourceDefinition with a schema under {}", dir.display()))
+            .with_help("give a directory of CRD manifests (*.yaml), such as the ones the operator's Helm chart installs")
+            .into());
+    }
+    Ok(out)
+}
+
+/// CRD patterns are Go regular expressions; JSON Schema's are ECMA 262,
+/// which has no inline flags. A leading `(?i)` becomes letter classes.
+fn ecma_patterns(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(pattern)) = map.get_mut("pattern")
+                && pattern.contains("(?i)")
+            {
+                let mut out = String::new();
+                let mut escaped = false;
+                let mut in_class = false;
+                for c in pattern.replace("(?i)", "").chars() {
+                    match c {
+                        _ if escaped => {
+                            out.push(c);
+                            escaped = false;
+                        }
+                        '\\' => {
+                            out.push(c);
+                            escaped = true;
+                        }
+                        '[' | ']' => {
+                            in_class = c == '[';
+                            out.push(c);
+                        }
+                        c if c.is_ascii_alphabetic() && in_class => {
+                            out.push(c.to_ascii_lowercase());
+                            out.push(c.to_ascii_uppercase());
+                        }
+                        c if c.is_ascii_alphabetic() => out.push_str(&format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())),
+                        c => out.push(c),
+                    }
+                }
+                *pattern = out;
+            }
+            map.values_mut().for_each(ecma_patterns);
+        }
+        Value::Array(items) => items.iter_mut().for_each(ecma_patterns),
+        _ => {}
+    }
+}
+
+/// An object a document refers to by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Reference {
+    pub kind: &'static str,
+    pub name: String,
+    /// Where in the referring document: a JSON pointer.
+    pub pointer: String,
+}
+
+/// The pod template of a workload, and its pointer.
+fn pod_spec(object: &Value) -> Option<(&Value, &'static str)> {
+    match object["kind"].as_str()? {
+        "StatefulSet" | "Deployment" | "Job" => Some((&object["spec"]["template"]["spec"], "/spec/template/spec")),
+        "CronJob" => Some((&object["spec"]["jobTemplate"]["spec"]["template"]["spec"], "/spec/jobTemplate/spec/template/spec")),
+        _ => None,
+    }
+}
+
+/// Every Secret, ConfigMap, PVC, Service and ServiceAccount a document names.
+pub fn references(object: &Value) -> Vec<Reference> {
+    let mut out = Vec::new();
+    let mut add = |kind: &'static str, name: &Value, pointer: String| {
+        if let Some(name) = name.as_str() {
+            out.push(Reference { kind, name: name.to_string(), pointer });
+        }
+    };
+    if object["kind"] == "StatefulSet" {
+        add("Service", &object["spec"]["serviceName"], "/spec/serviceName".into());
+    }
+    let Some((pod, base)) = pod_spec(object) else { return out };
+    add("ServiceAccount", &pod["serviceAccountName"], format!("{base}/serviceAccountName"));
+    for (i, volume) in pod["volumes"].as_array().into_iter().flatten().enumerate() {
+        add("Secret", &volume["secret"]["secretName"], format!("{base}/volumes/{i}/secret/secretName"));
+        add("ConfigMap", &volume["configMap"]["name"], format!("{base}/volumes/{i}/configMap/name"));
+        add("PersistentVolumeClaim", &volume["persistentVolumeClaim"]["claimName"], format!("{base}/volumes/{i}/persistentVolumeClaim/claimName"));
+    }
+    for list in ["initContainers", "containers"] {
+        for (c, container) in pod[list].as_array().into_iter().flatten().enumerate() {
+            let at = format!("{base}/{list}/{c}");
+            for (e, env) in container["env"].as_array().into_iter().flatten().enumerate() {
+                add("Secret", &env["valueFrom"]["secretKeyRef"]["name"], format!("{at}/env/{e}/valueFrom/secretKeyRef/name"));
+                add("ConfigMap", &env["valueFrom"]["configMapKeyRef"]["name"], format!("{at}/env/{e}/valueFrom/configMapKeyRef/name"));
+            }
+            for (e, from) in container["envFrom"].as_array().into_iter().flatten().enumerate() {
+                add("Secret", &from["secretRef"]["name"], format!("{at}/envFrom/{e}/secretRef/name"));
+                add("ConfigMap", &from["configMapRef"]["name"], format!("{at}/envFrom/{e}/configMapRef/name"));
+            }
+        }
+    }
+    out
+}
+
+/// A reference problem in one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceProblem {
+    /// Index of the document in the rendering.
+    pub document: usize,
+    pub problem: Problem,
+}
+
+/// Checks the references between the documents of one rendering: every
+/// object named is rendered or declared external, volume mounts name
+/// volumes, Service selectors match a pod template, and a pre-install hook
+/// needs only objects that exist before the release's own.
+pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, String)>) -> Vec<ReferenceProblem> {
+    let rendered: BTreeMap<(String, String), &Manifest> =
+        manifests.iter().map(|m| ((m.kind().to_string(), m.name().to_string()), m)).collect();
+    let mut out = Vec::new();
+    for (index, manifest) in manifests.iter().enumerate() {
+        let mut problem = |pointer: String, message: String| out.push(ReferenceProblem { document: index, problem: Problem { pointer, message } });
+        let pre_install = manifest.object["metadata"]["annotations"]["helm.sh/hook"].as_str().is_some_and(|h| h.split(',').any(|p| p.trim() == "pre-install"));
+        for reference in references(&manifest.object) {
+            let key = (reference.kind.to_string(), reference.name.clone());
+            match rendered.get(&key) {
+                None if !external.contains(&key) => problem(
+                    reference.pointer.clone(),
+                    format!("{} `{}` is neither rendered in this combination nor declared external in the values", reference.kind, reference.name),
+                ),
+                Some(target) if pre_install && !target.is_hook() => problem(
+                    reference.pointer.clone(),
+                    format!("this pre-install hook needs {} `{}`, which Helm creates only after pre-install hooks ran", reference.kind, reference.name),
+                ),
+                _ => {}
+            }
+        }
+        if let Some((pod, base)) = pod_spec(&manifest.object) {
+            let mut volumes: BTreeSet<&str> = pod["volumes"].as_array().into_iter().flatten().filter_map(|v| v["name"].as_str()).collect();
+            volumes.extend(manifest.object["spec"]["volumeClaimTemplates"].as_array().into_iter().flatten().filter_map(|v| v["metadata"]["name"].as_str()));
+            for list in ["initContainers", "containers"] {
+                for (c, container) in pod[list].as_array().into_iter().flatten().enumerate() {
+                    for (m, mount) in container["volumeMounts"].as_array().into_iter().flatten().enumerate() {
+                        let name = mount["name"].as_str().unwrap_or_default();
+                        if !volumes.contains(name) {
+                            problem(format!("{base}/{list}/{c}/volumeMounts/{m}/name"), format!("the volume `{name}` is mounted but not declared"));
+                        }
+                    }
+                }
+            }
+        }
+        if manifest.kind() == "Service"
+            && let Some(selector) = manifest.object["spec"]["selector"].as_object()
+        {
+            let matches = manifests.iter().filter_map(|m| pod_template_labels(&m.object)).any(|labels| {
+                selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+            });
+            if !matches {
+                problem("/spec/selector".into(), "the selector matches no pod template rendered in this combination".into());
+            }
+        }
+    }
+    out
+}
+
+fn pod_template_labels(object: &Value) -> Option<&serde_json::Map<String, Value>> {
+    match object["kind"].as_str()? {
+        "StatefulSet" | "Deployment" => object["spec"]["template"]["metadata"]["labels"].as_object(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_schemas_are_closed_and_typed() {
+        let schema = kube_schema::<batch::CronJob>();
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(schema["properties"]["kind"]["const"], "CronJob");
+        assert_eq!(schema["definitions"]["io.k8s.api.batch.v1.CronJobSpec"]["properties"]["concurrencyPolicy"]["enum"], json!(["Allow", "Forbid", "Replace"]));
+        assert!(schema["definitions"]["io.k8s.apimachinery.pkg.api.resource.Quantity"]["anyOf"].is_array());
+    }
+
+    #[test]
+    fn go_case_insensitive_patterns_become_letter_classes() {
+        let mut schema = json!({"pattern": "^(?i)(abort|warn)?$"});
+        ecma_patterns(&mut schema);
+        assert_eq!(schema["pattern"], "^([aA][bB][oO][rR][tT]|[wW][aA][rR][nN])?$");
+    }
+
+    #[test]
+    fn an_unknown_field_gets_the_nearest_known_one() {
+        let validators = Validators::new(json!({}), None).unwrap();
+        let job = json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "x"}, "spec": {"schedule": "0 2 * * *", "concurrencyPollicy": "Forbid", "jobTemplate": {}}});
+        let (problems, _) = validators.document(&job);
+        assert_eq!(problems, vec![Problem { pointer: "/spec".into(), message: "unknown field `concurrencyPollicy`; did you mean `concurrencyPolicy`?".into() }]);
+    }
+}

@@ -1,0 +1,285 @@
+//! `chartgen check`: every check can fail, with the right message, and the
+//! goldens are never written silently.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{chartgen, root, Run};
+
+/// The built-in templates copied to a temporary directory, with one edit.
+fn templates_with(file: &str, from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("templates")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    dir
+}
+
+/// A copy of the built-in goldens, to change without touching the project's.
+fn golden_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("fixtures/golden/certctl")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+fn check(args: &[&str]) -> Run {
+    let mut all = vec!["check"];
+    all.extend(args);
+    let run = chartgen(&all);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+fn check_templates(templates: &Path, only: &str) -> Run {
+    let golden = golden_copy();
+    check(&["--templates", templates.to_str().unwrap(), "--golden", golden.path().to_str().unwrap(), "--only", only])
+}
+
+#[test]
+fn every_combination_of_the_builtin_spec_passes() {
+    let run = check(&[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.trim_end().ends_with(" ms"), "{}", run.stdout);
+    assert!(run.stdout.contains("50 combinations, 265 documents, 0 findings in "), "{}", run.stdout);
+}
+
+#[test]
+fn every_combination_of_the_second_spec_passes() {
+    let spec = root().join("fixtures/specs/ledger.yaml");
+    let run = chartgen(&["--spec", spec.to_str().unwrap(), "check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn a_misspelt_field_is_caught_with_the_template_line_and_the_right_name() {
+    let templates = templates_with("backup-cronjob.yaml.j2", "concurrencyPolicy: Forbid", "concurrencyPollicy: Forbid");
+    let run = check_templates(templates.path(), "backup");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("CronJob/release-name-certctl-backup"), "{}", run.stdout);
+    assert!(run.stdout.contains("error[kube-schema] /spec: unknown field `concurrencyPollicy`; did you mean `concurrencyPolicy`?"), "{}", run.stdout);
+    assert!(run.stdout.contains("--> templates/backup-cronjob.yaml.j2:15"), "{}", run.stdout);
+}
+
+#[test]
+fn a_wrong_type_is_caught() {
+    let templates = templates_with("backup-cronjob.yaml.j2", "backoffLimit: {{ backup.backoffLimit | yaml }}", "backoffLimit: {{ backup.backoffLimit | yaml_str }}");
+    let run = check_templates(templates.path(), "backup");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[kube-schema] /spec/jobTemplate/spec/backoffLimit: wrong type: \"2\" is not of type \"integer\""), "{}", run.stdout);
+}
+
+#[test]
+fn a_missing_required_field_is_caught() {
+    let templates = templates_with("postgresql-statefulset.yaml.j2", "  selector:\n    matchLabels: {{ selector_labels(\"postgresql\", 6) }}\n", "");
+    let run = check_templates(templates.path(), "defaults");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("StatefulSet/release-name-certctl-postgresql"), "{}", run.stdout);
+    assert!(run.stdout.contains("/spec: missing required field `selector`"), "{}", run.stdout);
+}
+
+#[test]
+fn a_bad_enum_is_caught() {
+    let templates = templates_with("postgresql-statefulset.yaml.j2", "type: OnDelete", "type: OnDemand");
+    let run = check_templates(templates.path(), "defaults");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("/spec/updateStrategy/type: \"OnDemand\" is not one of [\"RollingUpdate\",\"OnDelete\"]"), "{}", run.stdout);
+}
+
+#[test]
+fn a_prometheus_rule_with_a_bad_for_is_caught() {
+    let templates = templates_with("prometheusrule.yaml.j2", "for: {{ alert.for | yaml }}", "for: 1 hour");
+    let run = check_templates(templates.path(), "prometheusRules");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[crd-schema] /spec/groups/0/rules/0/for: \"1 hour\" does not match"), "{}", run.stdout);
+}
+
+#[test]
+fn a_dangling_secret_reference_is_caught() {
+    let templates = templates_with(
+        "backup-cronjob.yaml.j2",
+        "name: {{ backup.s3.credentialsSecret.name | yaml }}",
+        "name: uploader-keys",
+    );
+    let run = check_templates(templates.path(), "backup+sink-s3");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[reference]"), "{}", run.stdout);
+    assert!(run.stdout.contains("Secret `uploader-keys` is neither rendered in this combination nor declared external in the values"), "{}", run.stdout);
+}
+
+#[test]
+fn a_stale_golden_fails_with_a_diff() {
+    let golden = golden_copy();
+    let file = golden.path().join("defaults.yaml");
+    let text = std::fs::read_to_string(&file).unwrap().replace("type: OnDelete", "type: RollingUpdate");
+    std::fs::write(&file, text).unwrap();
+    let run = check(&["--golden", golden.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[golden-mismatch]"), "{}", run.stdout);
+    assert!(run.stdout.contains("      -    type: RollingUpdate\n") && run.stdout.contains("      +    type: OnDelete\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("50 combinations, 265 documents, 1 finding in"), "{}", run.stdout);
+}
+
+#[test]
+fn a_missing_golden_fails_and_is_not_written() {
+    let golden = tempfile::tempdir().unwrap();
+    let run = check(&["--golden", golden.path().to_str().unwrap(), "--only", "defaults"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[golden-missing] no golden snapshot; review the rendering and accept it with `chartgen check --update`"), "{}", run.stdout);
+    assert_eq!(std::fs::read_dir(golden.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn update_writes_new_goldens_and_deletes_those_of_vanished_combinations() {
+    let golden = golden_copy();
+    std::fs::remove_file(golden.path().join("defaults.yaml")).unwrap();
+    std::fs::write(golden.path().join("no-longer-a-combination.yaml"), "x\n").unwrap();
+    let run = check(&["--golden", golden.path().to_str().unwrap(), "--update"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("created golden of defaults"), "{}", run.stdout);
+    assert!(run.stdout.contains("deleted stale golden"), "{}", run.stdout);
+    assert!(!golden.path().join("no-longer-a-combination.yaml").exists());
+    let again = check(&["--golden", golden.path().to_str().unwrap()]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+#[test]
+fn the_upstream_prometheus_operator_crd_accepts_what_chartgen_emits() {
+    let crds = root().join("../shared/crds");
+    if !crds.is_dir() {
+        eprintln!("SKIPPED: ../shared/crds is absent; the upstream CRDs are not available here");
+        return;
+    }
+    let run = check(&["--crds", crds.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn the_upstream_crd_catches_a_bad_for_too() {
+    let crds = root().join("../shared/crds");
+    if !crds.is_dir() {
+        eprintln!("SKIPPED: ../shared/crds is absent; the upstream CRDs are not available here");
+        return;
+    }
+    let templates = templates_with("prometheusrule.yaml.j2", "for: {{ alert.for | yaml }}", "for: 1 hour");
+    let golden = golden_copy();
+    let run = check(&["--crds", crds.to_str().unwrap(), "--templates", templates.path().to_str().unwrap(), "--golden", golden.path().to_str().unwrap(), "--only", "prometheusRules"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[crd-schema] /spec/groups/0/rules/0/for"), "{}", run.stdout);
+}
+
+fn failing_run(format: &str) -> Run {
+    let templates = templates_with("backup-cronjob.yaml.j2", "concurrencyPolicy: Forbid", "concurrencyPollicy: Forbid");
+    let golden = golden_copy();
+    check(&["--templates", templates.path().to_str().unwrap(), "--golden", golden.path().to_str().unwrap(), "--only", "backup", "--format", format])
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let run = failing_run("json");
+    assert_eq!(run.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["combinations"], 1);
+    let combination = &report["combinations"][0];
+    assert_eq!(combination["id"], "backup");
+    assert_eq!(combination["flags"]["backup.sink"], "pvc");
+    let finding = combination["findings"].as_array().unwrap().iter().find(|f| f["check"] == "kube-schema").unwrap();
+    assert_eq!(finding["document"], "CronJob/release-name-certctl-backup");
+    assert_eq!(finding["pointer"], "/spec");
+    assert_eq!(finding["file"], "templates/backup-cronjob.yaml.j2");
+    assert_eq!(finding["line"], 15);
+}
+
+#[test]
+fn junit_output_has_one_testcase_per_combination() {
+    let run = failing_run("junit");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"chartgen check\" tests=\"1\" failures=\"1\""), "{}", run.stdout);
+    assert_eq!(run.stdout.matches("<testcase ").count(), 1);
+    assert!(run.stdout.contains("<failure type=\"kube-schema\""), "{}", run.stdout);
+}
+
+#[test]
+fn sarif_output_locates_results_in_the_template_files() {
+    let run = failing_run("sarif");
+    assert_eq!(run.code, 1);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    assert!(driver["rules"].as_array().unwrap().iter().any(|r| r["id"] == "kube-schema"));
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "kube-schema");
+    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "templates/backup-cronjob.yaml.j2");
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 15);
+}
+
+#[test]
+fn github_output_is_workflow_annotations() {
+    let run = failing_run("github");
+    assert_eq!(run.code, 1);
+    let first = run.stdout.lines().next().unwrap();
+    assert!(first.starts_with("::error file=templates/backup-cronjob.yaml.j2,line=15,title=chartgen kube-schema (backup)::CronJob/release-name-certctl-backup /spec: unknown field"), "{first}");
+}
+
+#[test]
+fn list_prints_each_combination_with_its_flags() {
+    let run = check(&["--list"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("backup+sink-s3 "), "{}", run.stdout);
+    let line = run.stdout.lines().find(|l| l.starts_with("backup+sink-s3 ")).unwrap();
+    assert!(line.ends_with("backup.enabled=true backup.sink=s3 migrations.viaHook=false monitoring.prometheusRules.enabled=false postgresql.auth.create=false postgresql.enabled=true"), "{line}");
+    assert!(run.stdout.ends_with("50 combinations\n"));
+}
+
+#[test]
+fn pairwise_checks_fewer_combinations() {
+    let run = check(&["--list", "--strategy", "pairwise"]);
+    assert_eq!(run.code, 0);
+    let count: usize = run.stdout.lines().last().unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(count < 20, "{count}");
+    assert_eq!(check(&["--strategy", "pairwise"]).code, 0);
+}
+
+#[test]
+fn an_only_pattern_that_matches_nothing_is_bad_input() {
+    let run = check(&["--only", "nothing-like-this*"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no combination matches --only nothing-like-this*"), "{}", run.stderr);
+}
+
+#[test]
+fn another_kubernetes_version_is_refused() {
+    let run = check(&["--kube-version", "1.30"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("Kubernetes 1.33 only"), "{}", run.stderr);
+    assert_eq!(check(&["--kube-version", "v1.33.2", "--only", "defaults"]).code, 0);
+}
+
+#[test]
+fn the_version_names_the_kubernetes_schemas() {
+    let run = chartgen(&["--version"]);
+    assert!(run.stdout.contains("Kubernetes schemas: 1.33"), "{}", run.stdout);
+}
+
+#[test]
+fn bad_values_in_a_scenario_are_bad_input_with_their_location() {
+    let spec_dir = tempfile::tempdir().unwrap();
+    let scenarios = spec_dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    std::fs::write(scenarios.join("typo.yaml"), "backup:\n  pvc:\n    storageClass: fast\n").unwrap();
+    let spec = std::fs::read_to_string(root().join("fixtures/specs/certctl.yaml")).unwrap().replace("scenarios: fixtures/scenarios", "scenarios: scenarios");
+    let spec_path: PathBuf = spec_dir.path().join("chartgen.yaml");
+    std::fs::write(&spec_path, spec).unwrap();
+    let run = chartgen(&["--spec", spec_path.to_str().unwrap(), "check", "--list"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("typo.yaml:3:5"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `storageClassName`?"), "{}", run.stderr);
+}
