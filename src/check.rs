@@ -7,7 +7,8 @@
 //! document, the JSON pointer, and the template file and line they most
 //! likely come from.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -134,44 +135,76 @@ impl CheckReport {
     }
 }
 
-/// Runs the check over the selected combinations.
+/// Runs the check over the combinations the options select.
 pub fn run(spec: &LoadedSpec, options: &CheckOptions) -> Result<CheckReport, BadInput> {
     let start = Instant::now();
-    let renderer = match &options.templates {
-        Some(dir) => Renderer::from_dir(dir)?,
-        None => Renderer::builtin(),
-    };
-    let validators = Validators::new(values_schema(&spec.spec), options.crds.as_deref())?;
+    let combinations = select(spec, options)?;
+    let mut report = Checker::new(spec, options)?.run(spec, combinations, options)?;
+    report.elapsed = start.elapsed();
+    Ok(report)
+}
+
+/// The combinations the options select; none is bad input.
+pub fn select(spec: &LoadedSpec, options: &CheckOptions) -> Result<Vec<Combination>, BadInput> {
     let combinations = matrix::select(spec, options.strategy, options.only.as_deref())?;
     if combinations.is_empty() {
         return Err(Diagnostic::plain(format!("no combination matches --only {}", options.only.as_deref().unwrap_or_default()))
             .with_help("`chartgen check --list` prints every combination's id")
             .into());
     }
-    let golden = options.golden.clone().or_else(|| spec.spec.check.golden.as_deref().map(|g| spec.resolve(g)));
-    let results = combinations
-        .into_par_iter()
-        .map(|combination| check_one(spec, &renderer, &validators, golden.as_deref(), options.update, combination))
-        .collect::<Result<Vec<_>, BadInput>>()?;
-    let mut deleted = Vec::new();
-    if let Some(dir) = &golden
-        && options.update
-        && options.only.is_none()
-        && options.strategy == Strategy::Full
-    {
-        let ids: BTreeSet<String> = results.iter().map(|r| r.combination.id.clone()).collect();
-        for stale in snapshot::stale(dir, &ids) {
-            std::fs::remove_file(&stale).map_err(|e| Diagnostic::plain(format!("cannot delete {}: {e}", stale.display())))?;
-            deleted.push(stale);
-        }
-    }
-    Ok(CheckReport { chart: spec.spec.chart.name.clone(), results, deleted, elapsed: start.elapsed() })
+    Ok(combinations)
 }
+
+/// The compiled templates and validators a check shares between combinations.
+pub struct Checker {
+    renderer: Renderer,
+    validators: Validators,
+}
+
+impl Checker {
+    pub fn new(spec: &LoadedSpec, options: &CheckOptions) -> Result<Checker, BadInput> {
+        let renderer = match &options.templates {
+            Some(dir) => Renderer::from_dir(dir)?,
+            None => Renderer::builtin(),
+        };
+        let validators = Validators::new(values_schema(&spec.spec), options.crds.as_deref())?;
+        Ok(Checker { renderer, validators })
+    }
+
+    /// Checks the given combinations, in parallel.
+    pub fn run(&self, spec: &LoadedSpec, combinations: Vec<Combination>, options: &CheckOptions) -> Result<CheckReport, BadInput> {
+        let start = Instant::now();
+        let golden = options.golden.clone().or_else(|| spec.spec.check.golden.as_deref().map(|g| spec.resolve(g)));
+        let cache = DocumentCache::default();
+        let results = combinations
+            .into_par_iter()
+            .map(|combination| check_one(spec, &self.renderer, &self.validators, &cache, golden.as_deref(), options.update, combination))
+            .collect::<Result<Vec<_>, BadInput>>()?;
+        let mut deleted = Vec::new();
+        if let Some(dir) = &golden
+            && options.update
+            && options.only.is_none()
+            && options.strategy == Strategy::Full
+        {
+            let ids: BTreeSet<String> = results.iter().map(|r| r.combination.id.clone()).collect();
+            for stale in snapshot::stale(dir, &ids) {
+                std::fs::remove_file(&stale).map_err(|e| Diagnostic::plain(format!("cannot delete {}: {e}", stale.display())))?;
+                deleted.push(stale);
+            }
+        }
+        Ok(CheckReport { chart: spec.spec.chart.name.clone(), results, deleted, elapsed: start.elapsed() })
+    }
+}
+
+/// Schema problems of documents already validated, by text: most documents
+/// are the same in many combinations, and the same text has the same problems.
+type DocumentCache = Mutex<HashMap<String, (Vec<validate::Problem>, CheckKind)>>;
 
 fn check_one(
     spec: &LoadedSpec,
     renderer: &Renderer,
     validators: &Validators,
+    cache: &DocumentCache,
     golden: Option<&Path>,
     update: bool,
     combination: Combination,
@@ -194,8 +227,13 @@ fn check_one(
     let release = Release::new(RELEASE.0, RELEASE.1)?;
     let manifests = renderer.render(&spec.spec, &loaded.values, &release)?;
     for manifest in &manifests {
-        let (problems, source) = validators.document(&manifest.object);
-        let check = if source.is_some_and(|s| s.starts_with("k8s-openapi")) { CheckKind::KubeSchema } else { CheckKind::CrdSchema };
+        let known = cache.lock().expect("not poisoned").get(&manifest.text).cloned();
+        let (problems, check) = known.unwrap_or_else(|| {
+            let (problems, source) = validators.document(&manifest.object);
+            let check = if source.is_some_and(|s| s.starts_with("k8s-openapi")) { CheckKind::KubeSchema } else { CheckKind::CrdSchema };
+            cache.lock().expect("not poisoned").insert(manifest.text.clone(), (problems.clone(), check));
+            (problems, check)
+        });
         for problem in problems {
             findings.push(document_finding(renderer, manifest, check, problem));
         }

@@ -10,7 +10,6 @@
 //! field's description above it.
 
 use schemars::generate::SchemaSettings;
-use schemars::Schema;
 use serde_json::{json, Map, Value};
 
 use crate::render::yaml;
@@ -18,16 +17,20 @@ use crate::scalars::DURATION_PATTERN;
 use crate::spec::{ParameterKind, Spec};
 use crate::values::{Values, STANDARD_LABELS};
 
-/// The schema as the types give it, with the `x-chartgen-flag` marks (the flags' source).
-pub fn raw_values_schema() -> Schema {
-    let mut settings = SchemaSettings::draft07();
-    settings.inline_subschemas = true;
-    settings.into_generator().into_root_schema_for::<Values>()
+/// The schema as the types give it, with the `x-chartgen-flag` and
+/// `x-chartgen-external` marks; generated once.
+pub fn raw_values_schema() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut settings = SchemaSettings::draft07();
+        settings.inline_subschemas = true;
+        settings.into_generator().into_root_schema_for::<Values>().to_value()
+    })
 }
 
 /// The strict `values.schema.json` for a spec.
 pub fn values_schema(spec: &Spec) -> Value {
-    let mut schema = raw_values_schema().to_value();
+    let mut schema = raw_values_schema().clone();
     strip_formats(&mut schema);
     let root = schema.as_object_mut().expect("the root schema is an object");
     root.insert("title".into(), json!(format!("Values of the {} chart", spec.chart.name)));

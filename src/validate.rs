@@ -12,11 +12,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use jsonschema::error::ValidationErrorKind;
 use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::diagnostic::{nearest, BadInput, Diagnostic};
@@ -32,10 +34,12 @@ pub struct Problem {
     pub message: String,
 }
 
-/// A compiled schema and where it came from.
+/// A compiled schema, where in it a kind's definition starts, and where it came from.
 struct KindSchema {
-    validator: jsonschema::Validator,
-    schema: Value,
+    validator: Arc<jsonschema::Validator>,
+    schema: Arc<Value>,
+    /// The kind's definition in `schema`, or `None` when the whole schema is the kind's.
+    definition: Option<String>,
     source: String,
 }
 
@@ -68,33 +72,59 @@ const ENUMS: &[(&str, &str, &[&str])] = &[
 /// Kubernetes' quantity syntax (`resource.Quantity`).
 const QUANTITY_PATTERN: &str = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$";
 
-fn kube_schema<T: JsonSchema + k8s_openapi::Resource>() -> Value {
-    let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<T>().to_value();
-    if let Some(definitions) = schema.get_mut("definitions").and_then(Value::as_object_mut) {
-        for (name, definition) in definitions.iter_mut() {
-            for (owner, field, values) in ENUMS {
-                if name == owner {
-                    definition["properties"][*field]["enum"] = json!(values);
-                }
-            }
-            if name == "io.k8s.api.core.v1.PersistentVolumeClaimSpec" {
-                definition["properties"]["accessModes"]["items"]["enum"] = json!(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]);
+/// One kind's place in the combined core schema.
+struct CoreKind {
+    api_version: &'static str,
+    kind: &'static str,
+    definition: String,
+}
+
+fn core_kind<T: JsonSchema + k8s_openapi::Resource>(generator: &mut schemars::SchemaGenerator) -> CoreKind {
+    generator.subschema_for::<T>();
+    CoreKind { api_version: T::API_VERSION, kind: T::KIND, definition: T::schema_name().into_owned() }
+}
+
+/// One schema for every core kind, sharing its definitions so that each
+/// (PodSpec, ObjectMeta, ...) is compiled once: the document's
+/// `apiVersion` and `kind` select the definition it must satisfy.
+fn core_schema() -> (Value, Vec<CoreKind>) {
+    let mut generator = SchemaSettings::draft07().into_generator();
+    let kinds = vec![
+        core_kind::<core::ConfigMap>(&mut generator),
+        core_kind::<core::Secret>(&mut generator),
+        core_kind::<core::Service>(&mut generator),
+        core_kind::<core::PersistentVolumeClaim>(&mut generator),
+        core_kind::<core::ServiceAccount>(&mut generator),
+        core_kind::<apps::StatefulSet>(&mut generator),
+        core_kind::<apps::Deployment>(&mut generator),
+        core_kind::<batch::Job>(&mut generator),
+        core_kind::<batch::CronJob>(&mut generator),
+    ];
+    let mut definitions = Value::Object(generator.take_definitions(true));
+    for (name, definition) in definitions.as_object_mut().expect("a map") {
+        for (owner, field, values) in ENUMS {
+            if name == owner {
+                definition["properties"][*field]["enum"] = json!(values);
             }
         }
-    }
-    tighten(&mut schema);
-    let root = schema.as_object_mut().expect("a schema object");
-    root["properties"]["apiVersion"] = json!({ "const": T::API_VERSION });
-    root["properties"]["kind"] = json!({ "const": T::KIND });
-    let required = root.entry("required").or_insert_with(|| json!([]));
-    for field in ["apiVersion", "kind", "metadata"] {
-        if let Some(list) = required.as_array_mut()
-            && !list.contains(&json!(field))
-        {
-            list.push(json!(field));
+        if name == "io.k8s.api.core.v1.PersistentVolumeClaimSpec" {
+            definition["properties"]["accessModes"]["items"]["enum"] = json!(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]);
         }
     }
-    schema
+    tighten(&mut definitions);
+    // A kind's definition also describes embedded objects (a StatefulSet's
+    // claim templates), so only the selector requires a top-level document's
+    // `apiVersion`, `kind` and `metadata`.
+    let selectors: Vec<Value> = kinds
+        .iter()
+        .map(|kind| {
+            json!({
+                "if": {"properties": {"apiVersion": {"const": kind.api_version}, "kind": {"const": kind.kind}}, "required": ["apiVersion", "kind"]},
+                "then": {"allOf": [{"$ref": format!("#/definitions/{}", kind.definition)}], "required": ["apiVersion", "kind", "metadata"]},
+            })
+        })
+        .collect();
+    (json!({"$schema": "http://json-schema.org/draft-07/schema#", "definitions": definitions, "allOf": selectors}), kinds)
 }
 
 /// Strictness: closed objects, and real types for the int-or-string kinds.
@@ -130,46 +160,58 @@ impl Validators {
     /// Compiles the values schema, the core kinds, the shipped CRD schemas
     /// and, when given, every served version of the CRDs in `crds`.
     pub fn new(values_schema: Value, crds: Option<&Path>) -> Result<Validators, BadInput> {
-        let mut kinds = HashMap::new();
-        let mut add = |schema: Value, source: String| -> Result<(), BadInput> {
-            let api_version = schema["properties"]["apiVersion"]["const"].as_str().unwrap_or_default().to_string();
-            let kind = schema["properties"]["kind"]["const"].as_str().unwrap_or_default().to_string();
-            let validator = compile(&schema, &source)?;
-            kinds.insert((api_version, kind), KindSchema { validator, schema, source });
-            Ok(())
-        };
-        let openapi = format!("k8s-openapi (Kubernetes {KUBERNETES_VERSION})");
-        add(kube_schema::<core::ConfigMap>(), openapi.clone())?;
-        add(kube_schema::<core::Secret>(), openapi.clone())?;
-        add(kube_schema::<core::Service>(), openapi.clone())?;
-        add(kube_schema::<core::PersistentVolumeClaim>(), openapi.clone())?;
-        add(kube_schema::<core::ServiceAccount>(), openapi.clone())?;
-        add(kube_schema::<apps::StatefulSet>(), openapi.clone())?;
-        add(kube_schema::<apps::Deployment>(), openapi.clone())?;
-        add(kube_schema::<batch::Job>(), openapi.clone())?;
-        add(kube_schema::<batch::CronJob>(), openapi)?;
-        for (path, text) in SHIPPED_CRD_SCHEMAS {
-            add(serde_json::from_str(text).expect("the shipped schemas are JSON"), path.to_string())?;
-        }
+        let mut custom: Vec<(Value, String)> =
+            SHIPPED_CRD_SCHEMAS.iter().map(|(path, text)| (serde_json::from_str(text).expect("the shipped schemas are JSON"), path.to_string())).collect();
         if let Some(dir) = crds {
-            for (schema, source) in crd_schemas(dir)? {
-                add(schema, source)?;
-            }
+            custom.extend(crd_schemas(dir)?);
         }
-        let values = compile(&values_schema, "values.schema.json")?;
-        Ok(Validators { values, values_schema, kinds })
+        // Compiling the schemas is most of a check's fixed cost; spread it over the cores.
+        let ((core, values), custom) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        let (schema, kinds) = core_schema();
+                        compile(&schema, "k8s-openapi").map(|validator| (Arc::new(validator), Arc::new(schema), kinds))
+                    },
+                    || compile(&values_schema, "values.schema.json"),
+                )
+            },
+            || custom.into_par_iter().map(|(schema, source)| compile(&schema, &source).map(|v| (v, schema, source))).collect::<Result<Vec<_>, BadInput>>(),
+        );
+        let (validator, schema, core_kinds) = core?;
+        let mut kinds = HashMap::new();
+        for kind in core_kinds {
+            kinds.insert(
+                (kind.api_version.to_string(), kind.kind.to_string()),
+                KindSchema {
+                    validator: validator.clone(),
+                    schema: schema.clone(),
+                    definition: Some(kind.definition),
+                    source: format!("k8s-openapi (Kubernetes {KUBERNETES_VERSION})"),
+                },
+            );
+        }
+        // In order, so that a CRD given with --crds replaces the shipped schema of its kind.
+        for (validator, schema, source) in custom? {
+            let key = (schema["properties"]["apiVersion"]["const"].as_str().unwrap_or_default().to_string(), schema["properties"]["kind"]["const"].as_str().unwrap_or_default().to_string());
+            kinds.insert(key, KindSchema { validator: Arc::new(validator), schema: Arc::new(schema), definition: None, source });
+        }
+        Ok(Validators { values: values?, values_schema, kinds })
     }
 
     /// Problems of the merged values against `values.schema.json`.
     pub fn values(&self, values: &Value) -> Vec<Problem> {
-        problems(&self.values, &self.values_schema, values)
+        problems(&self.values, &self.values_schema, &self.values_schema, values)
     }
 
     /// Problems of one document against the schema of its kind, and the schema's source.
     pub fn document(&self, object: &Value) -> (Vec<Problem>, Option<&str>) {
         let key = (object["apiVersion"].as_str().unwrap_or_default().to_string(), object["kind"].as_str().unwrap_or_default().to_string());
         match self.kinds.get(&key) {
-            Some(kind) => (problems(&kind.validator, &kind.schema, object), Some(&kind.source)),
+            Some(kind) => {
+                let start = kind.definition.as_ref().map_or(&*kind.schema, |name| &kind.schema["definitions"][name]);
+                (problems(&kind.validator, &kind.schema, start, object), Some(&kind.source))
+            }
             None => (
                 vec![Problem { pointer: String::new(), message: format!("no schema for {} {}; give its CRD with --crds", key.0, key.1) }],
                 None,
@@ -178,7 +220,7 @@ impl Validators {
     }
 }
 
-fn problems(validator: &jsonschema::Validator, schema: &Value, instance: &Value) -> Vec<Problem> {
+fn problems(validator: &jsonschema::Validator, schema: &Value, start: &Value, instance: &Value) -> Vec<Problem> {
     let mut out: Vec<Problem> = validator
         .iter_errors(instance)
         .map(|error| {
@@ -187,7 +229,7 @@ fn problems(validator: &jsonschema::Validator, schema: &Value, instance: &Value)
                 ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
                     .iter()
                     .map(|field| {
-                        let known = schema_at(schema, &pointer).and_then(|s| s["properties"].as_object()).map(|p| p.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+                        let known = schema_at(schema, start, &pointer).and_then(|s| s["properties"].as_object()).map(|p| p.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
                         match nearest(field, known.iter().map(String::as_str)) {
                             Some(near) => format!("unknown field `{field}`; did you mean `{near}`?"),
                             None => format!("unknown field `{field}`"),
@@ -209,8 +251,9 @@ fn problems(validator: &jsonschema::Validator, schema: &Value, instance: &Value)
     out
 }
 
-/// The subschema that describes the value at `pointer`, following `$ref`s into `definitions`.
-fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+/// The subschema under `start` that describes the value at `pointer`,
+/// following `$ref`s into the `definitions` of `root`.
+fn schema_at<'a>(root: &'a Value, start: &'a Value, pointer: &str) -> Option<&'a Value> {
     // schemars writes a described reference as `allOf: [{$ref}]`.
     let resolve = |mut node: &'a Value| {
         loop {
@@ -223,7 +266,7 @@ fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
             }
         }
     };
-    let mut node = resolve(root)?;
+    let mut node = resolve(start)?;
     for segment in pointer.split('/').skip(1) {
         node = if segment.parse::<usize>().is_ok() && node.get("items").is_some() {
             resolve(&node["items"])?
@@ -439,9 +482,10 @@ mod tests {
 
     #[test]
     fn core_schemas_are_closed_and_typed() {
-        let schema = kube_schema::<batch::CronJob>();
-        assert_eq!(schema["additionalProperties"], false);
-        assert_eq!(schema["properties"]["kind"]["const"], "CronJob");
+        let (schema, _) = core_schema();
+        let cronjob = &schema["definitions"]["io.k8s.api.batch.v1.CronJob"];
+        assert_eq!(cronjob["additionalProperties"], false);
+        assert!(schema["allOf"].as_array().unwrap().iter().any(|s| s["if"]["properties"]["kind"]["const"] == "CronJob"));
         assert_eq!(schema["definitions"]["io.k8s.api.batch.v1.CronJobSpec"]["properties"]["concurrencyPolicy"]["enum"], json!(["Allow", "Forbid", "Replace"]));
         assert!(schema["definitions"]["io.k8s.apimachinery.pkg.api.resource.Quantity"]["anyOf"].is_array());
     }

@@ -689,10 +689,8 @@ pub fn external_objects(values: &serde_json::Value) -> std::collections::BTreeSe
             walk(property, &value[key], out);
         }
     }
-    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    let schema = SCHEMA.get_or_init(|| crate::schema::raw_values_schema().to_value());
     let mut out = std::collections::BTreeSet::new();
-    walk(schema, values, &mut out);
+    walk(crate::schema::raw_values_schema(), values, &mut out);
     out
 }
 
@@ -710,9 +708,8 @@ pub fn flag_defaults(spec: &Spec) -> BTreeMap<String, serde_json::Value> {
 
 /// The flags of the model, read from the `x-chartgen-flag` marks on its fields.
 pub fn flags() -> Vec<Flag> {
-    let schema = crate::schema::raw_values_schema();
     let mut out = Vec::new();
-    collect_flags(schema.as_value(), "", &mut out);
+    collect_flags(crate::schema::raw_values_schema(), "", &mut out);
     out
 }
 

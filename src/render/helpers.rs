@@ -219,9 +219,7 @@ fn yaml_filter(state: &State, value: Value) -> Result<Value, Error> {
 
 /// Whether the model allows a number anywhere under the values path `path`.
 fn may_hold_numbers(path: &str) -> bool {
-    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    let schema = SCHEMA.get_or_init(|| crate::schema::raw_values_schema().to_value());
-    let node = path.split('.').fold(schema, |node, key| &node["properties"][key]);
+    let node = path.split('.').fold(crate::schema::raw_values_schema(), |node, key| &node["properties"][key]);
     fn numeric(node: &serde_json::Value) -> bool {
         match node {
             serde_json::Value::Object(map) => {

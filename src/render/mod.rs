@@ -91,6 +91,8 @@ pub struct Renderer {
     env: Environment<'static>,
     names: Vec<String>,
     sources: BTreeMap<String, String>,
+    /// Documents already parsed, by text: combinations share most of theirs.
+    parsed: Mutex<std::collections::HashMap<String, serde_json::Value>>,
 }
 
 /// Helm's install order of kinds (`releaseutil.InstallOrder`); others go last.
@@ -159,7 +161,7 @@ impl Renderer {
             env.add_template_owned(name.clone(), text)
                 .map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
         }
-        Ok(Renderer { env, names, sources: texts })
+        Ok(Renderer { env, names, sources: texts, parsed: Mutex::default() })
     }
 
     /// The text of a template file.
@@ -185,15 +187,24 @@ impl Renderer {
             let text = self.render_one(name, &ctx)?;
             let source = format!("templates/{}", name.trim_end_matches(".j2"));
             for document in split_documents(&text) {
-                let object = load_str(&crate::diagnostic::Source::new(&source, document.clone()))
-                    .map_err(|d| Diagnostic::plain(format!("{source} rendered invalid YAML: {d}\n{document}")))?
-                    .to_json();
+                let object = self.parse(&source, &document)?;
                 manifests.push(Manifest { source: source.clone(), text: document, object });
             }
         }
         let rank = |m: &Manifest| INSTALL_ORDER.iter().position(|k| *k == m.kind()).unwrap_or(INSTALL_ORDER.len());
         manifests.sort_by_key(|m| (m.is_hook(), rank(m)));
         Ok(manifests)
+    }
+
+    fn parse(&self, source: &str, document: &str) -> Result<serde_json::Value, BadInput> {
+        if let Some(object) = self.parsed.lock().expect("not poisoned").get(document) {
+            return Ok(object.clone());
+        }
+        let object = load_str(&crate::diagnostic::Source::new(source, document))
+            .map_err(|d| Diagnostic::plain(format!("{source} rendered invalid YAML: {d}\n{document}")))?
+            .to_json();
+        self.parsed.lock().expect("not poisoned").insert(document.to_string(), object.clone());
+        Ok(object)
     }
 
     /// Renders one template in helm mode for one (possibly partial)

@@ -1,0 +1,157 @@
+//! `cargo bench`: what a full `chartgen check` costs, against real Helm
+//! rendering the generated chart over the same combinations in the same run,
+//! and how the cost grows with the number of combinations.
+//!
+//! - chartgen: the release binary's `chartgen check` (every combination of
+//!   the built-in spec), as a whole process, median of several runs.
+//! - Helm: helm-python-sdk rendering the chart in process, render calls only
+//!   (no process start, no chart loading), median of several rounds; needs
+//!   `CHARTGEN_PYTHON` (a Python with helm-python-sdk, as `.ci/run` sets).
+//! - Growth: synthetic models of 8, 10 and 12 flags (every fourth one
+//!   depending on the one before), their full and pairwise sizes, and the
+//!   in-process cost of checking that many combinations.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chartgen::check::{self, CheckOptions, RELEASE};
+use chartgen::helm;
+use chartgen::matrix::{self, Combination};
+use chartgen::render::Renderer;
+use chartgen::spec;
+use chartgen::values::Flag;
+
+const RUNS: usize = 15;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn main() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let binary = root.join("target/release/chartgen");
+    let built = Command::new(env!("CARGO")).args(["build", "--release", "--quiet"]).current_dir(root).status().expect("cargo runs");
+    assert!(built.success(), "the release build failed");
+    let loaded = spec::load(None).expect("the built-in spec loads");
+    let combinations = matrix::select(&loaded, matrix::Strategy::Full, None).expect("the combinations");
+    let count = combinations.len();
+
+    // chartgen check, whole process.
+    let wall: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            let status = Command::new(&binary).arg("check").current_dir(root).stdout(Stdio::null()).status().expect("chartgen runs");
+            assert!(status.success(), "chartgen check found problems; the benchmark needs a clean check");
+            start.elapsed()
+        })
+        .collect();
+    let chartgen_wall = median(wall);
+    println!("machine: {} cores ({})", std::thread::available_parallelism().map_or(1, |n| n.get()), std::env::consts::ARCH);
+    println!("chartgen check, full matrix of the built-in spec: {count} combinations in {} wall, whole process (median of {RUNS}; target < 100 ms)", ms(chartgen_wall));
+
+    // Per combination: render + every check, in process, once the schemas are
+    // compiled (each run with a fresh checker, so no run reuses another's parsed documents).
+    let options = CheckOptions::default();
+    let runs: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let checker = check::Checker::new(&loaded, &options).expect("a checker");
+            let start = Instant::now();
+            let report = checker.run(&loaded, combinations.clone(), &options).expect("the check runs");
+            assert_eq!(report.findings(), 0);
+            start.elapsed()
+        })
+        .collect();
+    let per_combination = median(runs) / count as u32;
+    println!(
+        "chartgen per combination (render + schemas + references + golden, {} threads): {} (whole process, fixed costs spread: {})",
+        rayon::current_num_threads(),
+        us(per_combination),
+        us(chartgen_wall / count as u32)
+    );
+
+    // Real Helm rendering the generated chart over the same combinations.
+    match std::env::var_os("CHARTGEN_PYTHON") {
+        None => println!("Helm: skipped (set CHARTGEN_PYTHON to a Python with helm-python-sdk; `bash .ci/run` does)"),
+        Some(python) => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let chart = helm::compile(&Renderer::builtin(), &loaded.spec).expect("the chart compiles");
+            let chart_dir = dir.path().join(&chart.name);
+            helm::write_chart(&chart, &chart_dir).expect("the chart is written");
+            let cases: Vec<serde_json::Value> = combinations
+                .iter()
+                .map(|c| serde_json::json!({"values": matrix::user_tree(&loaded, c).expect("values").to_json(), "name": RELEASE.0, "namespace": RELEASE.1}))
+                .collect();
+            let request = serde_json::json!({"chart": chart_dir, "cases": cases, "rounds": 5});
+            let mut child = Command::new(python)
+                .arg(root.join("tests/helm/bench_render.py"))
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("Python starts");
+            child.stdin.take().expect("stdin").write_all(request.to_string().as_bytes()).expect("the request is sent");
+            let output = child.wait_with_output().expect("Helm renders");
+            assert!(output.status.success(), "the Helm benchmark failed");
+            let answer: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON timings");
+            let rounds: Vec<Duration> = answer["seconds"].as_array().expect("rounds").iter().map(|s| Duration::from_secs_f64(s.as_f64().unwrap_or_default())).collect();
+            let helm_round = median(rounds);
+            let helm_per = helm_round / count as u32;
+            println!("Helm render only (helm-python-sdk, in process), same {count} combinations: {} (median of 5), {} per combination", ms(helm_round), us(helm_per));
+            println!(
+                "ratio per combination: chartgen (render + every check) is {:.1}x faster than Helm's render alone (target >= 20x); whole process with its fixed costs: {:.1}x",
+                helm_per.as_secs_f64() / per_combination.as_secs_f64(),
+                helm_per.as_secs_f64() / (chartgen_wall / count as u32).as_secs_f64()
+            );
+        }
+    }
+
+    // Growth with the number of combinations.
+    println!("growth (synthetic models; in-process check of that many renderings, goldens compared):");
+    for flags in [8, 10, 12] {
+        let synthetic: Vec<Flag> = (0..flags)
+            .map(|i| Flag {
+                path: format!("synthetic.f{i}"),
+                domain: vec![false.into(), true.into()],
+                requires: (i % 4 == 3).then(|| (format!("synthetic.f{}", i - 1), true.into())),
+            })
+            .collect();
+        let start = Instant::now();
+        let all = matrix::full(&loaded.spec, &synthetic);
+        let enumerate = start.elapsed();
+        let start = Instant::now();
+        let pairs = matrix::pairwise(&all);
+        let pairwise = start.elapsed();
+        // Each synthetic combination renders one of the real ones, under its own id.
+        let work: Vec<Combination> = all
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Combination { id: c.id.clone(), flags: combinations[i % count].flags.clone(), scenario: None })
+            .collect();
+        let golden = tempfile::tempdir().expect("a temporary directory");
+        let options = CheckOptions { golden: Some(golden.path().to_path_buf()), update: true, ..CheckOptions::default() };
+        check::Checker::new(&loaded, &options).expect("a checker").run(&loaded, work.clone(), &options).expect("goldens are written");
+        let options = CheckOptions { update: false, ..options };
+        let start = Instant::now();
+        let report = check::Checker::new(&loaded, &options).expect("a checker").run(&loaded, work, &options).expect("the check runs");
+        let checked = start.elapsed();
+        assert_eq!(report.findings(), 0);
+        println!(
+            "  {flags:>2} flags: {:>5} combinations (pairwise {:>3}); enumerate {}, pairwise {}, check {} ({} per combination)",
+            all.len(),
+            pairs.len(),
+            us(enumerate),
+            ms(pairwise),
+            ms(checked),
+            us(checked / all.len() as u32)
+        );
+    }
+}
