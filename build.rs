@@ -1,4 +1,6 @@
-//! Embeds every `templates/*.j2` file so the binary needs no template directory.
+//! Embeds every `templates/*.j2` file so the binary needs no template
+//! directory, and lists the lint rules: every `src/rules/*.rs` but the
+//! engine's own files is one rule, so adding a rule is adding its file.
 use std::fmt::Write;
 
 fn main() {
@@ -18,5 +20,30 @@ fn main() {
     }
     code.push_str("];\n");
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("templates.rs");
+    std::fs::write(out, code).unwrap();
+    list_rules();
+}
+
+fn list_rules() {
+    println!("cargo:rerun-if-changed=src/rules");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let mut modules: Vec<String> = std::fs::read_dir(&dir)
+        .expect("src/rules/ exists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".rs").map(str::to_string))
+        .filter(|n| n != "mod" && n != "support")
+        .collect();
+    modules.sort();
+    let mut code = String::new();
+    for module in &modules {
+        writeln!(code, "#[path = {:?}]\nmod {module};", dir.join(format!("{module}.rs")).display().to_string()).unwrap();
+    }
+    code.push_str("/// Every rule file's `RULE`.\nstatic RULES: &[&dyn Rule] = &[\n");
+    for module in &modules {
+        writeln!(code, "    &{module}::RULE,").unwrap();
+    }
+    code.push_str("];\n");
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("rules.rs");
     std::fs::write(out, code).unwrap();
 }

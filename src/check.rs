@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::matrix::{self, Combination, Strategy};
 use crate::render::{to_stream, Manifest, Release, Renderer};
+use crate::rules::{self, Severity};
 use crate::schema::values_schema;
 use crate::snapshot::{self, Change, Comparison};
 use crate::spec::LoadedSpec;
@@ -84,7 +85,9 @@ impl CheckKind {
 /// One problem found in one combination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub check: CheckKind,
+    /// The check's code (`kube-schema`) or the lint rule's (`CG101`).
+    pub code: &'static str,
+    pub severity: Severity,
     /// `Kind/name` of the document, when the finding is about one.
     pub document: Option<String>,
     /// JSON pointer into the document (or the values).
@@ -159,6 +162,7 @@ pub fn select(spec: &LoadedSpec, options: &CheckOptions) -> Result<Vec<Combinati
 pub struct Checker {
     renderer: Renderer,
     validators: Validators,
+    lint: rules::Config,
 }
 
 impl Checker {
@@ -168,7 +172,8 @@ impl Checker {
             None => Renderer::builtin(),
         };
         let validators = Validators::new(values_schema(&spec.spec), options.crds.as_deref())?;
-        Ok(Checker { renderer, validators })
+        let lint = rules::Config::new(&spec.spec.lint, &spec.tree)?;
+        Ok(Checker { renderer, validators, lint })
     }
 
     /// Checks the given combinations, in parallel.
@@ -178,7 +183,7 @@ impl Checker {
         let cache = DocumentCache::default();
         let results = combinations
             .into_par_iter()
-            .map(|combination| check_one(spec, &self.renderer, &self.validators, &cache, golden.as_deref(), options.update, combination))
+            .map(|combination| check_one(spec, self, &cache, golden.as_deref(), options.update, combination))
             .collect::<Result<Vec<_>, BadInput>>()?;
         let mut deleted = Vec::new();
         if let Some(dir) = &golden
@@ -202,20 +207,21 @@ type DocumentCache = Mutex<HashMap<String, (Vec<validate::Problem>, CheckKind)>>
 
 fn check_one(
     spec: &LoadedSpec,
-    renderer: &Renderer,
-    validators: &Validators,
+    checker: &Checker,
     cache: &DocumentCache,
     golden: Option<&Path>,
     update: bool,
     combination: Combination,
 ) -> Result<CombinationResult, BadInput> {
+    let Checker { renderer, validators, lint } = checker;
     let loaded = matrix::values(spec, &combination)?;
     let values_json = loaded.tree.to_json();
     let mut findings: Vec<Finding> = validators
         .values(&values_json)
         .into_iter()
         .map(|p| Finding {
-            check: CheckKind::ValuesSchema,
+            code: CheckKind::ValuesSchema.code(),
+            severity: Severity::Error,
             document: None,
             pointer: Some(p.pointer),
             file: combination.scenario.as_ref().map(|s| s.display().to_string()),
@@ -235,11 +241,19 @@ fn check_one(
             (problems, check)
         });
         for problem in problems {
-            findings.push(document_finding(renderer, manifest, check, problem));
+            findings.push(document_finding(renderer, manifest, check.code(), Severity::Error, problem));
         }
     }
     for problem in validate::check_references(&manifests, &values::external_objects(&values_json)) {
-        findings.push(document_finding(renderer, &manifests[problem.document], CheckKind::Reference, problem.problem));
+        findings.push(document_finding(renderer, &manifests[problem.document], CheckKind::Reference.code(), Severity::Error, problem.problem));
+    }
+    let subject = rules::Subject { spec: &spec.spec, values: &loaded.values, values_tree: &values_json, manifests: &manifests };
+    for finding in rules::run(lint, &subject) {
+        let problem = validate::Problem { pointer: finding.violation.pointer, message: finding.violation.message };
+        findings.push(match finding.violation.document {
+            Some(index) => document_finding(renderer, &manifests[index], finding.code, finding.severity, problem),
+            None => Finding { code: finding.code, severity: finding.severity, document: None, pointer: Some(problem.pointer), file: None, line: None, message: problem.message, detail: None },
+        });
     }
     let mut change = None;
     if let Some(dir) = golden {
@@ -251,7 +265,8 @@ fn check_one(
             match snapshot::compare(dir, &combination.id, &text) {
                 Comparison::Same => {}
                 Comparison::Missing => findings.push(Finding {
-                    check: CheckKind::GoldenMissing,
+                    code: CheckKind::GoldenMissing.code(),
+                    severity: Severity::Error,
                     document: None,
                     pointer: None,
                     file,
@@ -260,7 +275,8 @@ fn check_one(
                     detail: None,
                 }),
                 Comparison::Differs(diff) => findings.push(Finding {
-                    check: CheckKind::GoldenMismatch,
+                    code: CheckKind::GoldenMismatch.code(),
+                    severity: Severity::Error,
                     document: None,
                     pointer: None,
                     file,
@@ -287,11 +303,12 @@ pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest
     )
 }
 
-fn document_finding(renderer: &Renderer, manifest: &Manifest, check: CheckKind, problem: validate::Problem) -> Finding {
+fn document_finding(renderer: &Renderer, manifest: &Manifest, code: &'static str, severity: Severity, problem: validate::Problem) -> Finding {
     let template = format!("{}.j2", manifest.source);
     let line = renderer.source(template.trim_start_matches("templates/")).and_then(|text| template_line(text, &problem));
     Finding {
-        check,
+        code,
+        severity,
         document: Some(format!("{}/{}", manifest.kind(), manifest.name())),
         pointer: Some(problem.pointer),
         file: Some(template),

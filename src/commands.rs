@@ -10,6 +10,7 @@ use crate::check::{self, CheckOptions};
 use crate::helm;
 use crate::matrix;
 use crate::report::{self, Format};
+use crate::rules;
 use crate::validate::KUBERNETES_VERSION;
 use crate::render::{to_stream, Release, Renderer};
 use crate::schema::{values_schema, values_yaml};
@@ -167,4 +168,78 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
     report.elapsed = start.elapsed();
     let findings = report.findings() > 0;
     Ok(Output { text: report::format(&report, command.format, command.colour), findings })
+}
+
+/// `chartgen rules`: every lint rule, or the rules page as Markdown.
+pub fn rules(markdown: bool) -> Output {
+    if markdown {
+        return Output::clean(rules::markdown());
+    }
+    let mut text = String::new();
+    for rule in rules::registry() {
+        let doc = rule.doc();
+        text.push_str(&format!("{}  {:<26} {:<8} {}\n", doc.code, doc.name, doc.severity.as_str(), rules::first_sentence(doc.checks)));
+    }
+    Output::clean(text)
+}
+
+/// `chartgen explain CODE`: one rule's doc.
+pub fn explain(code: &str) -> Result<Output, BadInput> {
+    match rules::find(code) {
+        Some(rule) => Ok(Output::clean(rules::explain(rule.doc()))),
+        None => {
+            let codes: Vec<&str> = rules::registry().iter().map(|r| r.doc().code).collect();
+            let help = crate::diagnostic::nearest(code, codes.iter().copied()).map_or("`chartgen rules` lists the codes".to_string(), |n| format!("did you mean `{n}`?"));
+            Err(crate::diagnostic::Diagnostic::plain(format!("`{code}` is not a rule code")).with_help(help).into())
+        }
+    }
+}
+
+/// `chartgen lint`: the lint rules on the rendering of one set of values.
+#[derive(Debug, Clone)]
+pub struct LintCommand {
+    pub values: ValueInputs,
+    pub release_name: String,
+    pub namespace: String,
+    pub format: Format,
+    pub colour: bool,
+}
+
+pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> {
+    let start = std::time::Instant::now();
+    let loaded = spec::load(common.spec.as_deref())?;
+    let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
+    let release = Release::new(&command.release_name, &command.namespace)?;
+    let values = values::load(&loaded.spec, &command.values)?;
+    let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release)?;
+    let tree = values.tree.to_json();
+    let subject = rules::Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
+    let findings: Vec<check::Finding> = rules::run(&config, &subject)
+        .into_iter()
+        .map(|f| check::Finding {
+            code: f.code,
+            severity: f.severity,
+            document: f.violation.document.map(|i| format!("{}/{}", manifests[i].kind(), manifests[i].name())),
+            pointer: Some(f.violation.pointer),
+            file: f.violation.document.map(|i| format!("{}.j2", manifests[i].source)),
+            line: None,
+            message: f.violation.message,
+            detail: None,
+        })
+        .collect();
+    let flags = values::flags()
+        .into_iter()
+        .map(|flag| {
+            let value = flag.path.split('.').fold(&tree, |node, key| &node[key]).clone();
+            (flag.path, value)
+        })
+        .collect();
+    let result = check::CombinationResult {
+        combination: matrix::Combination { id: "values".to_string(), flags, scenario: None },
+        documents: manifests.iter().map(|m| check::Document { kind: m.kind().into(), name: m.name().into(), source: m.source.clone() }).collect(),
+        findings,
+        golden: None,
+    };
+    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), results: vec![result], deleted: Vec::new(), elapsed: start.elapsed() };
+    Ok(Output { text: report::format(&report, command.format, command.colour), findings: report.findings() > 0 })
 }

@@ -14,6 +14,7 @@ pub mod helm;
 pub mod matrix;
 pub mod render;
 pub mod report;
+pub mod rules;
 pub mod scalars;
 pub mod schema;
 pub mod snapshot;

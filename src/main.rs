@@ -38,8 +38,36 @@ enum Command {
     Schema,
     /// Write the Helm chart compiled from the templates to OUT/<chart>/.
     Generate(GenerateArgs),
-    /// Check every flag combination against the schemas, the references and the goldens.
+    /// Check every flag combination against the schemas, the references, the lint rules and the goldens.
     Check(CheckArgs),
+    /// Run the lint rules on the rendering of one set of values.
+    Lint(LintArgs),
+    /// List the lint rules.
+    Rules {
+        /// Print the rules page (docs/rules.md) instead.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Explain one lint rule: what it checks, why, a bad and a good example.
+    Explain {
+        /// The rule's code, such as CG101.
+        code: String,
+    },
+}
+
+#[derive(Args)]
+struct LintArgs {
+    #[command(flatten)]
+    values: ValueArgs,
+    /// Release name, as in `helm template NAME`.
+    #[arg(long, default_value = "release-name", value_name = "NAME")]
+    release_name: String,
+    /// Namespace the objects are rendered for.
+    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
+    namespace: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -57,6 +85,18 @@ enum FormatArg {
     Junit,
     Sarif,
     Github,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -153,6 +193,18 @@ fn main() -> ExitCode {
         ),
         Command::Values => commands::default_values(&common),
         Command::Schema => commands::schema(&common),
+        Command::Lint(args) => commands::lint(
+            &common,
+            &commands::LintCommand {
+                values: args.values.inputs(),
+                release_name: args.release_name,
+                namespace: args.namespace,
+                format: args.format.into(),
+                colour: colour(std::io::stdout().is_terminal()),
+            },
+        ),
+        Command::Rules { markdown } => Ok(commands::rules(markdown)),
+        Command::Explain { code } => commands::explain(&code),
         Command::Generate(args) => commands::generate(&common, &GenerateOptions { out: args.out, check: args.check }),
         Command::Check(args) => commands::check(
             &common,
@@ -168,13 +220,7 @@ fn main() -> ExitCode {
                     golden: args.golden,
                     templates: args.templates,
                 },
-                format: match args.format {
-                    FormatArg::Human => Format::Human,
-                    FormatArg::Json => Format::Json,
-                    FormatArg::Junit => Format::Junit,
-                    FormatArg::Sarif => Format::Sarif,
-                    FormatArg::Github => Format::Github,
-                },
+                format: args.format.into(),
                 list: args.list,
                 kube_version: args.kube_version,
                 colour: colour(std::io::stdout().is_terminal()),

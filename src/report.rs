@@ -8,6 +8,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use crate::check::{CheckKind, CheckReport, Finding};
+use crate::rules::{registry, Severity, SUPPRESSION_WITHOUT_REASON};
 use crate::snapshot::Change;
 
 /// The output formats of `check`.
@@ -83,7 +84,7 @@ fn human(report: &CheckReport, colour: bool) -> String {
             writeln!(out, "  {}", document.map_or("(combination)", String::as_str)).unwrap();
             for finding in findings {
                 let pointer = finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default();
-                writeln!(out, "    {} {pointer}{}", paint("31", &format!("error[{}]", finding.check.code())), finding.message).unwrap();
+                writeln!(out, "    {} {pointer}{}", paint(if finding.severity == Severity::Error { "31" } else { "33" }, &format!("{}[{}]", finding.severity.as_str(), finding.code)), finding.message).unwrap();
                 if let Some(at) = location(finding) {
                     writeln!(out, "      {} {at}", paint("34", "-->")).unwrap();
                 }
@@ -110,7 +111,8 @@ fn human(report: &CheckReport, colour: bool) -> String {
 
 fn finding_json(finding: &Finding) -> Value {
     json!({
-        "check": finding.check.code(),
+        "check": finding.code,
+        "severity": finding.severity.as_str(),
         "document": finding.document,
         "pointer": finding.pointer,
         "file": finding.file,
@@ -164,13 +166,13 @@ fn junit(report: &CheckReport) -> String {
             .iter()
             .map(|f| {
                 let at = location(f).map(|l| format!(" ({l})")).unwrap_or_default();
-                format!("[{}] {} {}: {}{at}", f.check.code(), f.document.as_deref().unwrap_or("-"), f.pointer.as_deref().unwrap_or(""), f.message)
+                format!("[{}] {} {}: {}{at}", f.code, f.document.as_deref().unwrap_or("-"), f.pointer.as_deref().unwrap_or(""), f.message)
             })
             .collect();
         writeln!(
             out,
             "      <failure type=\"{}\" message=\"{} finding(s): {}\">{}</failure>",
-            first.check.code(),
+            first.code,
             result.findings.len(),
             xml(&first.message),
             xml(&body.join("\n"))
@@ -182,18 +184,40 @@ fn junit(report: &CheckReport) -> String {
     out
 }
 
+/// SARIF's name for a severity.
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
 fn sarif(report: &CheckReport) -> Value {
-    let rules: Vec<Value> = CheckKind::ALL
+    let mut rules: Vec<Value> = CheckKind::ALL
         .iter()
         .map(|k| json!({"id": k.code(), "name": k.code(), "shortDescription": {"text": k.summary()}, "defaultConfiguration": {"level": "error"}}))
         .collect();
+    rules.push(json!({"id": SUPPRESSION_WITHOUT_REASON, "name": "suppression-without-reason", "shortDescription": {"text": "A suppression annotation gives no reason."}, "defaultConfiguration": {"level": "error"}}));
+    for rule in registry() {
+        let doc = rule.doc();
+        rules.push(json!({
+            "id": doc.code,
+            "name": doc.name,
+            "shortDescription": {"text": doc.checks.split_whitespace().collect::<Vec<_>>().join(" ")},
+            "fullDescription": {"text": doc.why.split_whitespace().collect::<Vec<_>>().join(" ")},
+            "help": {"text": format!("chartgen explain {}", doc.code)},
+            "defaultConfiguration": {"level": level(doc.severity)},
+        }));
+    }
+    let index = |code: &str| rules.iter().position(|r| r["id"] == code);
     let mut results = Vec::new();
     for result in &report.results {
         for finding in &result.findings {
             let mut entry = json!({
-                "ruleId": finding.check.code(),
-                "ruleIndex": CheckKind::ALL.iter().position(|k| *k == finding.check),
-                "level": "error",
+                "ruleId": finding.code,
+                "ruleIndex": index(finding.code),
+                "level": level(finding.severity),
                 "message": {"text": format!("{}: {}{}{}", result.combination.id,
                     finding.document.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
                     finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default(),
@@ -244,14 +268,19 @@ fn github(report: &CheckReport) -> String {
             if let Some(line) = finding.line {
                 properties.push(format!("line={line}"));
             }
-            properties.push(format!("title={}", escape_property(&format!("chartgen {} ({})", finding.check.code(), result.combination.id))));
+            properties.push(format!("title={}", escape_property(&format!("chartgen {} ({})", finding.code, result.combination.id))));
             let message = format!(
                 "{}{}{}",
                 finding.document.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
                 finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default(),
                 finding.message
             );
-            writeln!(out, "::error {}::{}", properties.join(","), escape_data(&message)).unwrap();
+            let command = match finding.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            writeln!(out, "::{command} {}::{}", properties.join(","), escape_data(&message)).unwrap();
         }
     }
     writeln!(out, "{}", summary(report)).unwrap();

@@ -43,6 +43,9 @@ pub struct Spec {
     /// How `chartgen check` exercises the chart.
     #[serde(default)]
     pub check: CheckSettings,
+    /// Lint rules disabled or given another severity.
+    #[serde(default)]
+    pub lint: crate::rules::LintSettings,
 }
 
 /// Settings of the matrix check.

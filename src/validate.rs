@@ -10,7 +10,7 @@
 //! schemas under `schemas/`, or the `openAPIV3Schema` of real CRD manifests
 //! given with `--crds`. Every validator is compiled once and shared.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -418,27 +418,20 @@ pub struct ReferenceProblem {
 
 /// Checks the references between the documents of one rendering: every
 /// object named is rendered or declared external, volume mounts name
-/// volumes, Service selectors match a pod template, and a pre-install hook
-/// needs only objects that exist before the release's own.
+/// volumes, and Service selectors match a pod template. (What a pre-install
+/// hook may need is lint rule CG502.)
 pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, String)>) -> Vec<ReferenceProblem> {
-    let rendered: BTreeMap<(String, String), &Manifest> =
-        manifests.iter().map(|m| ((m.kind().to_string(), m.name().to_string()), m)).collect();
+    let rendered: BTreeSet<(String, String)> = manifests.iter().map(|m| (m.kind().to_string(), m.name().to_string())).collect();
     let mut out = Vec::new();
     for (index, manifest) in manifests.iter().enumerate() {
         let mut problem = |pointer: String, message: String| out.push(ReferenceProblem { document: index, problem: Problem { pointer, message } });
-        let pre_install = manifest.object["metadata"]["annotations"]["helm.sh/hook"].as_str().is_some_and(|h| h.split(',').any(|p| p.trim() == "pre-install"));
         for reference in references(&manifest.object) {
             let key = (reference.kind.to_string(), reference.name.clone());
-            match rendered.get(&key) {
-                None if !external.contains(&key) => problem(
+            if !rendered.contains(&key) && !external.contains(&key) {
+                problem(
                     reference.pointer.clone(),
                     format!("{} `{}` is neither rendered in this combination nor declared external in the values", reference.kind, reference.name),
-                ),
-                Some(target) if pre_install && !target.is_hook() => problem(
-                    reference.pointer.clone(),
-                    format!("this pre-install hook needs {} `{}`, which Helm creates only after pre-install hooks ran", reference.kind, reference.name),
-                ),
-                _ => {}
+                );
             }
         }
         if let Some((pod, base)) = pod_spec(&manifest.object) {

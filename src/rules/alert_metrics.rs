@@ -1,0 +1,73 @@
+//! CG602: alerts name only metrics that exist.
+
+use super::support::{alert_rules, walk_promql};
+use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+
+pub static RULE: AlertMetricsRule = AlertMetricsRule;
+
+pub struct AlertMetricsRule;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CG602",
+    name: "alert-metrics",
+    severity: Severity::Error,
+    checks: "Every metric an alert expression selects is in the spec's `metrics` inventory or is one of the \
+             kube-state-metrics series the chart's own backup alerts use.",
+    why: "A misspelt metric selects nothing, and an expression over nothing never fires: the alert is green for ever. \
+          The seed chart alerted on `certctl_job_failures_total`, which the server never exported.",
+    bad: Example {
+        values: "",
+        manifests: "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: rules\nspec:\n  groups:\n    - name: certctl.rules\n      rules:\n        - alert: CertctlJobsFailing\n          expr: rate(certctl_job_failures_total[15m]) > 0\n",
+    },
+    good: Example {
+        values: "",
+        manifests: "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: rules\nspec:\n  groups:\n    - name: certctl.rules\n      rules:\n        - alert: CertctlJobsFailing\n          expr: rate(certctl_job_failed_total[15m]) > 0\n",
+    },
+};
+
+/// kube-state-metrics series the chart's backup alerts use.
+pub const KUBE_STATE_METRICS: [&str; 6] = [
+    "kube_cronjob_status_last_successful_time",
+    "kube_cronjob_info",
+    "kube_cronjob_created",
+    "kube_job_status_failed",
+    "kube_job_status_succeeded",
+    "kube_job_owner",
+];
+
+/// The metric names an expression selects.
+pub fn metric_names(expr: &promql_parser::parser::Expr) -> Vec<String> {
+    use promql_parser::parser::Expr;
+    let mut names = Vec::new();
+    walk_promql(expr, &mut |node| {
+        let selector = match node {
+            Expr::VectorSelector(v) => Some(v),
+            Expr::MatrixSelector(m) => Some(&m.vs),
+            _ => None,
+        };
+        if let Some(selector) = selector {
+            names.extend(selector.name.clone());
+            names.extend(selector.matchers.matchers.iter().filter(|m| m.name == "__name__").map(|m| m.value.clone()));
+        }
+    });
+    names
+}
+
+impl Rule for AlertMetricsRule {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
+        for (document, pointer, rule) in alert_rules(subject.manifests) {
+            let Ok(expr) = promql_parser::parser::parse(rule["expr"].as_str().unwrap_or_default()) else { continue };
+            for name in metric_names(&expr) {
+                if !subject.spec.metrics.contains(&name) && !KUBE_STATE_METRICS.contains(&name.as_str()) {
+                    let known = subject.spec.metrics.iter().map(String::as_str).chain(KUBE_STATE_METRICS);
+                    let hint = crate::diagnostic::nearest(&name, known).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+                    out.push(Violation::at(document, format!("{pointer}/expr"), format!("`{name}` is not in the metric inventory{hint}")));
+                }
+            }
+        }
+    }
+}

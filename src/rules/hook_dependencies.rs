@@ -1,0 +1,51 @@
+//! CG502: a pre-install hook needs only what exists before the release's objects.
+
+use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::validate::references;
+
+pub static RULE: HookDependenciesRule = HookDependenciesRule;
+
+pub struct HookDependenciesRule;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CG502",
+    name: "hook-dependencies",
+    severity: Severity::Error,
+    checks: "A `pre-install` hook names (as a Secret, ConfigMap, PVC, Service or ServiceAccount) only objects that are hooks \
+             themselves or that exist outside the release.",
+    why: "Helm runs pre-install hooks before it creates the release's other objects. A migration hook that reads the \
+          database Secret the chart creates waits for a Secret that will only exist after it, and the install times out.",
+    bad: Example {
+        values: "",
+        manifests: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-auth\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          image: app:1.0\n          env:\n            - name: PGPASSWORD\n              valueFrom:\n                secretKeyRef: {name: db-auth, key: password}\n",
+    },
+    good: Example {
+        values: "",
+        manifests: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-auth\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: post-install,pre-upgrade\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          image: app:1.0\n          env:\n            - name: PGPASSWORD\n              valueFrom:\n                secretKeyRef: {name: db-auth, key: password}\n",
+    },
+};
+
+impl Rule for HookDependenciesRule {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
+        for (index, manifest) in subject.manifests.iter().enumerate() {
+            let pre_install = manifest.object["metadata"]["annotations"]["helm.sh/hook"].as_str().is_some_and(|h| h.split(',').any(|p| p.trim() == "pre-install"));
+            if !pre_install {
+                continue;
+            }
+            for reference in references(&manifest.object) {
+                let target = subject.manifests.iter().find(|m| m.kind() == reference.kind && m.name() == reference.name);
+                if target.is_some_and(|t| !t.is_hook()) {
+                    out.push(Violation::at(
+                        index,
+                        reference.pointer,
+                        format!("this pre-install hook needs {} `{}`, which Helm creates only after pre-install hooks ran", reference.kind, reference.name),
+                    ));
+                }
+            }
+        }
+    }
+}

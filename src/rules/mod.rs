@@ -1,0 +1,276 @@
+//! Lint rules: the engine and the registry.
+//!
+//! A rule is one file in `src/rules/` that defines `pub static RULE` (a
+//! [`Rule`] with its [`RuleDoc`]); `build.rs` finds the files and lists them,
+//! so adding a rule touches nothing here. A rule sees one rendering (the
+//! spec, the typed values and the documents) and reports [`Violation`]s;
+//! the engine applies the spec's `lint:` configuration (rules disabled,
+//! severities changed) and the per-object suppressions
+//! (`chartgen/ignore-<CODE>: "<reason>"` annotations; one without a reason
+//! is itself a finding). Each rule's doc carries a bad and a good example,
+//! which are also its test fixtures.
+
+pub mod support;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{nearest, BadInput, Diagnostic};
+use crate::render::Manifest;
+use crate::source::Node;
+use crate::spec::Spec;
+use crate::values::Values;
+
+include!(concat!(env!("OUT_DIR"), "/rules.rs"));
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A rule's documentation, with the fixed headings `chartgen explain` prints.
+#[derive(Debug)]
+pub struct RuleDoc {
+    /// Stable code: `CG` and three digits.
+    pub code: &'static str,
+    /// Short kebab-case name.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// What it checks, in one paragraph.
+    pub checks: &'static str,
+    /// Why it matters, in one paragraph.
+    pub why: &'static str,
+    pub bad: Example,
+    pub good: Example,
+}
+
+/// An example rendering: values over the built-in defaults, and documents.
+#[derive(Debug)]
+pub struct Example {
+    /// Values YAML merged over the built-in spec's defaults (often empty).
+    pub values: &'static str,
+    /// The rendered documents, YAML separated by `---`.
+    pub manifests: &'static str,
+}
+
+/// What a rule looks at: one rendering.
+pub struct Subject<'a> {
+    pub spec: &'a Spec,
+    pub values: &'a Values,
+    /// The values as a JSON tree (what the operator gave, coalesced over the defaults).
+    pub values_tree: &'a serde_json::Value,
+    pub manifests: &'a [Manifest],
+}
+
+/// One problem a rule found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Index of the document, or `None` for the values.
+    pub document: Option<usize>,
+    /// JSON pointer into the document (or values).
+    pub pointer: String,
+    pub message: String,
+}
+
+impl Violation {
+    pub fn at(document: usize, pointer: impl Into<String>, message: impl Into<String>) -> Violation {
+        Violation { document: Some(document), pointer: pointer.into(), message: message.into() }
+    }
+}
+
+/// A lint rule.
+pub trait Rule: Sync {
+    fn doc(&self) -> &'static RuleDoc;
+    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>);
+}
+
+/// Every rule, in code order.
+pub fn registry() -> Vec<&'static dyn Rule> {
+    let mut rules: Vec<&'static dyn Rule> = RULES.to_vec();
+    rules.sort_by_key(|r| r.doc().code);
+    rules
+}
+
+/// The rule with this code.
+pub fn find(code: &str) -> Option<&'static dyn Rule> {
+    registry().into_iter().find(|r| r.doc().code.eq_ignore_ascii_case(code))
+}
+
+/// The spec's `lint:` section.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintSettings {
+    /// Codes of rules that do not run.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// A severity per code, replacing the rule's own.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// Code of the finding for a suppression that gives no reason.
+pub const SUPPRESSION_WITHOUT_REASON: &str = "CG000";
+
+/// Annotation prefix that suppresses a rule on one object.
+pub const SUPPRESS_PREFIX: &str = "chartgen/ignore-";
+
+/// The rules to run, with their severities, after the spec's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    rules: Vec<(&'static dyn Rule, Severity)>,
+}
+
+impl std::fmt::Debug for dyn Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.doc().code)
+    }
+}
+
+impl Config {
+    /// Applies `lint:`; an unknown code is bad input located in the spec.
+    pub fn new(settings: &LintSettings, spec_tree: &Node) -> Result<Config, BadInput> {
+        let registry = registry();
+        let codes: Vec<&str> = registry.iter().map(|r| r.doc().code).collect();
+        let mut problems = Vec::new();
+        let mut known = |code: &str, path: String| {
+            if codes.iter().any(|c| c.eq_ignore_ascii_case(code)) {
+                return true;
+            }
+            let origin = spec_tree.get(&path).map_or_else(|| spec_tree.origin.clone(), |n| n.origin.clone());
+            let help = nearest(code, codes.iter().copied()).map_or("`chartgen rules` lists the codes".to_string(), |n| format!("did you mean `{n}`?"));
+            problems.push(Diagnostic::new(origin, format!("`{code}` is not a rule code")).with_help(help));
+            false
+        };
+        for (i, code) in settings.disable.iter().enumerate() {
+            known(code, format!("lint.disable.{i}"));
+        }
+        for code in settings.severity.keys() {
+            known(code, format!("lint.severity.{code}"));
+        }
+        if !problems.is_empty() {
+            return Err(BadInput(problems));
+        }
+        let rules = registry
+            .into_iter()
+            .filter(|r| !settings.disable.iter().any(|d| d.eq_ignore_ascii_case(r.doc().code)))
+            .map(|r| {
+                let severity = settings.severity.iter().find(|(c, _)| c.eq_ignore_ascii_case(r.doc().code)).map_or(r.doc().severity, |(_, s)| *s);
+                (r, severity)
+            })
+            .collect();
+        Ok(Config { rules })
+    }
+
+    /// Every rule at its own severity.
+    pub fn all() -> Config {
+        Config { rules: registry().into_iter().map(|r| (r, r.doc().severity)).collect() }
+    }
+}
+
+/// A violation with its rule's code and severity, after suppressions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub violation: Violation,
+}
+
+/// Runs the configured rules on one rendering.
+pub fn run(config: &Config, subject: &Subject<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (rule, severity) in &config.rules {
+        let mut violations = Vec::new();
+        rule.check(subject, &mut violations);
+        let code = rule.doc().code;
+        for violation in violations {
+            let suppressed = violation.document.and_then(|d| subject.manifests.get(d)).is_some_and(|m| {
+                m.object["metadata"]["annotations"][format!("{SUPPRESS_PREFIX}{code}")].as_str().is_some_and(|reason| !reason.trim().is_empty())
+            });
+            if !suppressed {
+                findings.push(Finding { code, severity: *severity, violation });
+            }
+        }
+    }
+    for (index, manifest) in subject.manifests.iter().enumerate() {
+        let Some(annotations) = manifest.object["metadata"]["annotations"].as_object() else { continue };
+        for (key, reason) in annotations {
+            let Some(code) = key.strip_prefix(SUPPRESS_PREFIX) else { continue };
+            if reason.as_str().is_none_or(|r| r.trim().is_empty()) {
+                findings.push(Finding {
+                    code: SUPPRESSION_WITHOUT_REASON,
+                    severity: Severity::Error,
+                    violation: Violation::at(
+                        index,
+                        format!("/metadata/annotations/{}", key.replace('~', "~0").replace('/', "~1")),
+                        format!("the suppression of {code} gives no reason; say why the rule does not apply here"),
+                    ),
+                });
+            }
+        }
+    }
+    findings
+}
+
+/// The rules page: every rule's doc, as Markdown.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# chartgen lint rules\n\nGenerated by `chartgen rules --markdown`; do not edit. `chartgen explain CODE` prints one rule.\n\n\
+         Disable a rule or change its severity in the spec's `lint:` section; suppress it on one object with the\n\
+         annotation `chartgen/ignore-CODE: \"why it does not apply\"` (a suppression without a reason is finding CG000).\n\n\
+         | code | name | severity | checks |\n| --- | --- | --- | --- |\n",
+    );
+    for rule in registry() {
+        let doc = rule.doc();
+        out.push_str(&format!("| [{}](#{}) | {} | {} | {} |\n", doc.code, doc.code.to_lowercase(), doc.name, doc.severity.as_str(), first_sentence(doc.checks)));
+    }
+    for rule in registry() {
+        out.push('\n');
+        out.push_str(&explain(rule.doc()));
+    }
+    out
+}
+
+pub fn first_sentence(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.find(". ") {
+        Some(end) => flat[..=end].to_string(),
+        None => flat,
+    }
+}
+
+/// One rule's doc, as `chartgen explain` prints it.
+pub fn explain(doc: &RuleDoc) -> String {
+    let example = |e: &Example| {
+        let mut text = String::new();
+        if !e.values.trim().is_empty() {
+            text.push_str(&format!("Values:\n\n```yaml\n{}\n```\n\n", e.values.trim_end()));
+        }
+        text.push_str(&format!("```yaml\n{}\n```\n", e.manifests.trim_end()));
+        text
+    };
+    format!(
+        "## {} {}\n\nSeverity: {}\n\n### What it checks\n\n{}\n\n### Why it matters\n\n{}\n\n### Bad\n\n{}\n### Good\n\n{}",
+        doc.code,
+        doc.name,
+        doc.severity.as_str(),
+        doc.checks.trim(),
+        doc.why.trim(),
+        example(&doc.bad),
+        example(&doc.good)
+    )
+}

@@ -1,0 +1,62 @@
+//! CG104: every pg_dump writes the chart's canonical dump.
+
+use super::support::{containers, script};
+use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+
+pub static RULE: PgDumpShapeRule = PgDumpShapeRule;
+
+pub struct PgDumpShapeRule;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CG104",
+    name: "pg-dump-shape",
+    severity: Severity::Error,
+    checks: "Every `pg_dump` a container script runs has `--format=custom`, `--no-owner` and `--no-acl` (or their short \
+             forms `-Fc`, `-O`, `-x`).",
+    why: "The restore procedure, the verify job and `pg_restore --list` all expect the custom format; a plain SQL dump \
+          cannot be listed, restored in parallel or restored selectively. Owners and grants name roles of the source \
+          cluster, which a restore into a fresh database does not have.",
+    bad: Example {
+        values: "",
+        manifests: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: dump\nspec:\n  template:\n    spec:\n      containers:\n        - name: dump\n          image: postgres:16.6\n          command: [\"/bin/sh\", \"-c\"]\n          args:\n            - pg_dump --file=/backups/db.sql\n",
+    },
+    good: Example {
+        values: "",
+        manifests: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: dump\nspec:\n  template:\n    spec:\n      containers:\n        - name: dump\n          image: postgres:16.6\n          command: [\"/bin/sh\", \"-c\"]\n          args:\n            - pg_dump --format=custom --no-owner --no-acl --file=/backups/db.dump\n",
+    },
+};
+
+/// Which canonical options an invocation lacks.
+pub fn missing_options(invocation: &str) -> Vec<&'static str> {
+    let words: Vec<&str> = invocation.split_whitespace().collect();
+    let has = |long: &[&str], short: &[&str]| words.iter().any(|w| long.iter().any(|l| w.starts_with(l)) || short.contains(w));
+    let mut missing = Vec::new();
+    if !has(&["--format=custom", "--format=c"], &["-Fc", "-Fcustom"]) && !words.windows(2).any(|p| p[0] == "-F" && (p[1] == "c" || p[1] == "custom")) {
+        missing.push("--format=custom");
+    }
+    if !has(&["--no-owner"], &["-O"]) {
+        missing.push("--no-owner");
+    }
+    if !has(&["--no-acl", "--no-privileges"], &["-x"]) {
+        missing.push("--no-acl");
+    }
+    missing
+}
+
+impl Rule for PgDumpShapeRule {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
+        for container in containers(subject.manifests) {
+            let Some((text, pointer)) = script(&container) else { continue };
+            for line in text.lines().filter(|l| l.split_whitespace().any(|w| w == "pg_dump")) {
+                let missing = missing_options(line);
+                if !missing.is_empty() {
+                    out.push(Violation::at(container.document, pointer.clone(), format!("`{}` lacks {}", line.trim(), missing.join(", "))));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! CG601: every alert expression is PromQL.
+
+use super::support::alert_rules;
+use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+
+pub static RULE: PromqlParsesRule = PromqlParsesRule;
+
+pub struct PromqlParsesRule;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CG601",
+    name: "promql-parses",
+    severity: Severity::Error,
+    checks: "Every rule's `expr` in a PrometheusRule parses as PromQL (with the thresholds filled in).",
+    why: "The Prometheus Operator accepts the object and Prometheus refuses to load the whole rule group, so every alert \
+          of the group, not only the broken one, silently stops evaluating.",
+    bad: Example {
+        values: "",
+        manifests: "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: rules\nspec:\n  groups:\n    - name: certctl.rules\n      rules:\n        - alert: CertctlAgentOffline\n          expr: (certctl_agent_total - certctl_agent_online > 0\n",
+    },
+    good: Example {
+        values: "",
+        manifests: "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: rules\nspec:\n  groups:\n    - name: certctl.rules\n      rules:\n        - alert: CertctlAgentOffline\n          expr: (certctl_agent_total - certctl_agent_online) > 0\n",
+    },
+};
+
+impl Rule for PromqlParsesRule {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
+        for (document, pointer, rule) in alert_rules(subject.manifests) {
+            let expr = rule["expr"].as_str().unwrap_or_default();
+            if let Err(e) = promql_parser::parser::parse(expr) {
+                out.push(Violation::at(document, format!("{pointer}/expr"), format!("`{expr}` is not PromQL: {}", e.trim())));
+            }
+        }
+    }
+}

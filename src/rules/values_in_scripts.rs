@@ -1,0 +1,58 @@
+//! CG302: no value is pasted into a script.
+
+use super::support::{containers, script};
+use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+
+pub static RULE: ValuesInScriptsRule = ValuesInScriptsRule;
+
+pub struct ValuesInScriptsRule;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CG302",
+    name: "values-in-scripts",
+    severity: Severity::Error,
+    checks: "No string of the values appears verbatim inside a container's shell script. Only strings that cannot be an \
+             ordinary word of the script are compared: four characters or more, with a digit, a symbol or at least twelve \
+             letters; the names of keys inside Secrets are not. Scripts read values from environment variables.",
+    why: "A value pasted into a script is code: a bucket named `x\"; rm -rf / #` runs, a password with a `$` expands, a \
+          quote ends the string. Through an environment variable the same value is inert data.",
+    bad: Example {
+        values: "backup:\n  s3:\n    bucket: acme-db-dumps\n",
+        manifests: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: upload\nspec:\n  template:\n    spec:\n      containers:\n        - name: upload\n          image: amazon/aws-cli:2.22.35\n          command: [\"/bin/sh\", \"-c\"]\n          args:\n            - aws s3 cp /staging/db.dump s3://acme-db-dumps/db.dump\n",
+    },
+    good: Example {
+        values: "backup:\n  s3:\n    bucket: acme-db-dumps\n",
+        manifests: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: upload\nspec:\n  template:\n    spec:\n      containers:\n        - name: upload\n          image: amazon/aws-cli:2.22.35\n          command: [\"/bin/sh\", \"-c\"]\n          args:\n            - aws s3 cp /staging/db.dump \"s3://$S3_BUCKET/db.dump\"\n          env:\n            - name: S3_BUCKET\n              value: acme-db-dumps\n",
+    },
+};
+
+/// String leaves of the values with their dotted paths, except the names of keys inside Secrets.
+fn strings<'a>(value: &'a serde_json::Value, path: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        serde_json::Value::String(text) if !path.ends_with("Key") => out.push((path, text)),
+        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| strings(v, if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out)),
+        serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| strings(v, format!("{path}[{i}]"), out)),
+        _ => {}
+    }
+}
+
+impl Rule for ValuesInScriptsRule {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
+        let mut values = Vec::new();
+        strings(subject.values_tree, String::new(), &mut values);
+        // `database` in a toleration is also a word of the script's messages; `acme-db-dumps` is not.
+        values.retain(|(_, text)| text.chars().count() >= 4 && (text.chars().count() >= 12 || !text.chars().all(|c| c.is_ascii_alphabetic())));
+        for container in containers(subject.manifests) {
+            let Some((text, pointer)) = script(&container) else { continue };
+            for (path, value) in &values {
+                if text.contains(value) {
+                    out.push(Violation::at(container.document, pointer.clone(), format!("the value of `{path}` ({value:?}) is pasted into the script; pass it in an environment variable")));
+                }
+            }
+        }
+    }
+}

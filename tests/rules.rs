@@ -1,0 +1,177 @@
+//! The lint rules: each rule's bad example fails it and its good example
+//! passes (the examples of `chartgen explain` are the fixtures), the
+//! registry is complete and documented, configuration and suppressions work.
+
+mod common;
+
+use chartgen::diagnostic::{Origin, Source};
+use chartgen::render::{Manifest, Release, Renderer};
+use chartgen::rules::{self, Config, Example, LintSettings, Subject};
+use chartgen::source::{load_str, Node};
+use chartgen::spec;
+use chartgen::values;
+
+/// The documents of an example.
+fn manifests(example: &Example) -> Vec<Manifest> {
+    example
+        .manifests
+        .split("\n---\n")
+        .map(|text| {
+            let object = load_str(&Source::new("example", text)).expect("the example is YAML").to_json();
+            Manifest { source: "templates/example.yaml".into(), text: text.to_string(), object }
+        })
+        .collect()
+}
+
+/// What one rule says about an example, one line per violation.
+fn run_rule(rule: &dyn rules::Rule, example: &Example) -> Vec<String> {
+    let loaded = spec::load(None).unwrap();
+    let user = if example.values.trim().is_empty() { Node::empty_map(Origin::Default) } else { load_str(&Source::new("example values", example.values)).unwrap() };
+    let values = values::from_user_tree(&loaded.spec, user).expect("the example's values are valid");
+    let tree = values.tree.to_json();
+    let manifests = manifests(example);
+    let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
+    let mut violations = Vec::new();
+    rule.check(&subject, &mut violations);
+    violations
+        .into_iter()
+        .map(|v| {
+            let document = v.document.map_or("(values)".to_string(), |i| format!("{}/{}", manifests[i].kind(), manifests[i].name()));
+            format!("{document} {}: {}", v.pointer, v.message)
+        })
+        .collect()
+}
+
+#[test]
+fn every_rule_fails_its_bad_example() {
+    for rule in rules::registry() {
+        let doc = rule.doc();
+        let found = run_rule(rule, &doc.bad);
+        assert!(!found.is_empty(), "{} does not fail its bad example", doc.code);
+        insta::assert_snapshot!(format!("{}-bad", doc.code), found.join("\n"));
+    }
+}
+
+#[test]
+fn every_rule_passes_its_good_example() {
+    for rule in rules::registry() {
+        let doc = rule.doc();
+        assert_eq!(run_rule(rule, &doc.good), Vec::<String>::new(), "{} fails its good example", doc.code);
+    }
+}
+
+#[test]
+fn every_rule_has_a_code_a_doc_and_a_reviewed_test() {
+    let registry = rules::registry();
+    let mut codes = std::collections::BTreeSet::new();
+    for rule in &registry {
+        let doc = rule.doc();
+        assert!(codes.insert(doc.code), "{} is used twice", doc.code);
+        assert!(doc.code.len() == 5 && doc.code.starts_with("CG") && doc.code[2..].chars().all(|c| c.is_ascii_digit()), "{}", doc.code);
+        assert!(!doc.name.is_empty() && doc.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", doc.code);
+        for (heading, text) in [("checks", doc.checks), ("why", doc.why), ("bad", doc.bad.manifests), ("good", doc.good.manifests)] {
+            assert!(text.trim().len() > 20, "{} has no `{heading}`", doc.code);
+        }
+        let snapshot = common::root().join(format!("tests/snapshots/rules__{}-bad.snap", doc.code));
+        assert!(snapshot.is_file(), "{} has no reviewed snapshot of its bad example ({})", doc.code, snapshot.display());
+    }
+    assert!(registry.len() >= 20, "{} rules", registry.len());
+}
+
+#[test]
+fn the_rules_page_is_current() {
+    let page = std::fs::read_to_string(common::root().join("docs/rules.md")).unwrap_or_default();
+    assert!(page == rules::markdown(), "docs/rules.md is stale; run `cargo run -- rules --markdown > docs/rules.md`");
+}
+
+#[test]
+fn every_combination_passes_every_rule_with_the_longest_release_name() {
+    // Helm's limit: 53 characters.
+    let release = Release::new(&"r".repeat(53), "default").unwrap();
+    for (_, spec_args) in common::specs() {
+        let loaded = spec::load(spec_args.get(1).map(std::path::Path::new)).unwrap();
+        for combination in chartgen::matrix::full(&loaded.spec, &values::flags()) {
+            let values = chartgen::matrix::values(&loaded, &combination).unwrap();
+            let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release).unwrap();
+            let tree = values.tree.to_json();
+            let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
+            let findings = rules::run(&Config::all(), &subject);
+            assert!(findings.is_empty(), "{}: {findings:#?}", combination.id);
+        }
+    }
+}
+
+fn cronjob_with_annotations(annotations: &str) -> Vec<Manifest> {
+    let text = format!("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: db-backup\n  annotations:\n{annotations}\nspec:\n  schedule: \"0 2 * * *\"\n  jobTemplate: {{}}\n");
+    manifests(&Example { values: "", manifests: Box::leak(text.into_boxed_str()) })
+}
+
+fn lint(manifests: &[Manifest], config: &Config) -> Vec<(String, String)> {
+    let loaded = spec::load(None).unwrap();
+    let values = values::from_user_tree(&loaded.spec, Node::empty_map(Origin::Default)).unwrap();
+    let tree = values.tree.to_json();
+    let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests };
+    rules::run(config, &subject).into_iter().map(|f| (f.code.to_string(), f.violation.message)).collect()
+}
+
+#[test]
+fn an_annotation_with_a_reason_suppresses_a_rule_on_that_object() {
+    let plain = lint(&cronjob_with_annotations("    x: y"), &Config::all());
+    assert!(plain.iter().any(|(code, _)| code == "CG103"), "{plain:?}");
+    let suppressed = lint(&cronjob_with_annotations("    chartgen/ignore-CG103: \"a test fixture, never scheduled\""), &Config::all());
+    assert!(!suppressed.iter().any(|(code, _)| code == "CG103"), "{suppressed:?}");
+}
+
+#[test]
+fn a_suppression_without_a_reason_is_itself_a_finding() {
+    let found = lint(&cronjob_with_annotations("    chartgen/ignore-CG103: \"\""), &Config::all());
+    assert!(found.iter().any(|(code, _)| code == "CG103"), "an empty reason suppresses nothing: {found:?}");
+    assert!(found.iter().any(|(code, message)| code == "CG000" && message.contains("gives no reason")), "{found:?}");
+}
+
+#[test]
+fn the_spec_can_disable_a_rule_and_change_a_severity() {
+    let loaded = spec::load(None).unwrap();
+    let settings: LintSettings = serde_json::from_value(serde_json::json!({"disable": ["CG103"], "severity": {"CG101": "warning"}})).unwrap();
+    let config = Config::new(&settings, &loaded.tree).unwrap();
+    let found = lint(&cronjob_with_annotations("    x: y"), &config);
+    assert!(!found.iter().any(|(code, _)| code == "CG103"), "{found:?}");
+}
+
+#[test]
+fn an_unknown_code_in_the_spec_is_bad_input_with_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap().replace("  scenarios: fixtures/scenarios\n", "")
+        + "\nlint:\n  disable: [CG1O3]\n";
+    let path = common::temp_file(&dir, "chartgen.yaml", text.as_bytes());
+    let run = common::chartgen(&["--spec", path.to_str().unwrap(), "check", "--only", "defaults"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`CG1O3` is not a rule code"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `CG103`?"), "{}", run.stderr);
+    assert!(run.stderr.contains("chartgen.yaml:"), "{}", run.stderr);
+}
+
+#[test]
+fn explain_prints_the_fixed_headings() {
+    let run = common::chartgen(&["explain", "CG102"]);
+    assert_eq!(run.code, 0);
+    for heading in ["## CG102 backup-rpo", "### What it checks", "### Why it matters", "### Bad", "### Good"] {
+        assert!(run.stdout.contains(heading), "{heading}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn lint_reports_findings_with_exit_code_one() {
+    let run = common::chartgen(&["lint", "--set", "backup.enabled=true,backup.rpo=12h"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("error[CG102]"), "{}", run.stdout);
+    assert!(run.stdout.contains("leaves up to 1d between backups"), "{}", run.stdout);
+    assert_eq!(common::chartgen(&["lint", "--set", "backup.enabled=true"]).code, 0);
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let run = common::chartgen(&["rules"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout.lines().count(), rules::registry().len());
+}
