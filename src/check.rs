@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::diagnostic::{BadInput, Diagnostic};
+use crate::docs;
 use crate::matrix::{self, Combination, Strategy};
 use crate::render::{to_stream, Manifest, Release, Renderer};
 use crate::rules::{self, Severity};
@@ -123,14 +124,21 @@ pub struct CombinationResult {
 pub struct CheckReport {
     pub chart: String,
     pub results: Vec<CombinationResult>,
+    /// The runbooks checked for drift, one result each (no flags).
+    pub runbooks: Vec<CombinationResult>,
     /// Goldens `--update` deleted because their combination no longer exists.
     pub deleted: Vec<PathBuf>,
     pub elapsed: Duration,
 }
 
 impl CheckReport {
+    /// The combinations' results, then the runbooks'.
+    pub fn all(&self) -> impl Iterator<Item = &CombinationResult> {
+        self.results.iter().chain(&self.runbooks)
+    }
+
     pub fn findings(&self) -> usize {
-        self.results.iter().map(|r| r.findings.len()).sum()
+        self.all().map(|r| r.findings.len()).sum()
     }
 
     pub fn documents(&self) -> usize {
@@ -197,7 +205,9 @@ impl Checker {
                 deleted.push(stale);
             }
         }
-        Ok(CheckReport { chart: spec.spec.chart.name.clone(), results, deleted, elapsed: start.elapsed() })
+        let runbooks: Vec<PathBuf> = spec.spec.check.runbooks.iter().map(|r| spec.resolve(r)).collect();
+        let runbooks = runbook_results(spec, &runbooks)?;
+        Ok(CheckReport { chart: spec.spec.chart.name.clone(), results, runbooks, deleted, elapsed: start.elapsed() })
     }
 }
 
@@ -289,6 +299,22 @@ fn check_one(
     }
     let documents = manifests.iter().map(|m| Document { kind: m.kind().into(), name: m.name().into(), source: m.source.clone() }).collect();
     Ok(CombinationResult { combination, documents, findings, golden: change })
+}
+
+/// The drift findings of runbooks, one result per file.
+pub fn runbook_results(spec: &LoadedSpec, files: &[PathBuf]) -> Result<Vec<CombinationResult>, BadInput> {
+    Ok(docs::check_files(&spec.spec, files)?
+        .into_iter()
+        .map(|(file, found)| CombinationResult {
+            combination: Combination { id: format!("runbook {file}"), flags: matrix::Assignment::new(), scenario: None },
+            documents: Vec::new(),
+            findings: found
+                .into_iter()
+                .map(|f| Finding { code: f.code, severity: f.severity, document: None, pointer: None, file: Some(file.clone()), line: Some(f.line), message: f.message, detail: None })
+                .collect(),
+            golden: None,
+        })
+        .collect())
 }
 
 /// The golden text of a combination: a header naming it, then the documents.

@@ -240,6 +240,15 @@ pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> 
         findings,
         golden: None,
     };
-    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), results: vec![result], deleted: Vec::new(), elapsed: start.elapsed() };
+    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), results: vec![result], runbooks: Vec::new(), deleted: Vec::new(), elapsed: start.elapsed() };
     Ok(Output { text: report::format(&report, command.format, command.colour), findings: report.findings() > 0 })
+}
+
+/// `chartgen docs FILE...`: runbook commands against the values model.
+pub fn docs(common: &Common, files: &[PathBuf], format: Format, colour: bool) -> Result<Output, BadInput> {
+    let start = std::time::Instant::now();
+    let loaded = spec::load(common.spec.as_deref())?;
+    let runbooks = check::runbook_results(&loaded, files)?;
+    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), results: Vec::new(), runbooks, deleted: Vec::new(), elapsed: start.elapsed() };
+    Ok(Output { text: report::format(&report, format, colour), findings: report.findings() > 0 })
 }

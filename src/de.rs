@@ -84,6 +84,12 @@ impl de::Error for Error {
             }
             _ => None,
         };
+        // serde names a struct by its Rust type; in values it is a map of settings.
+        let expected = match expected.to_string() {
+            e if e.starts_with("struct ") => "a map of settings".to_string(),
+            e => e,
+        };
+        let help = help.or_else(|| (expected == "a map of settings").then(|| "give the keys under it, one per line, or with --set key.subkey=value".to_string()));
         Error { origin: None, path: None, message: format!("expected {expected}, found {unexpected}"), help }
     }
 

@@ -10,6 +10,7 @@ pub mod check;
 pub mod commands;
 pub mod de;
 pub mod diagnostic;
+pub mod docs;
 pub mod helm;
 pub mod matrix;
 pub mod render;

@@ -48,6 +48,15 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Check the helm and pg_dump commands of Markdown runbooks against the chart.
+    Docs {
+        /// Markdown files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+    },
     /// Explain one lint rule: what it checks, why, a bad and a good example.
     Explain {
         /// The rule's code, such as CG101.
@@ -203,6 +212,7 @@ fn main() -> ExitCode {
                 colour: colour(std::io::stdout().is_terminal()),
             },
         ),
+        Command::Docs { files, format } => commands::docs(&common, &files, format.into(), colour(std::io::stdout().is_terminal())),
         Command::Rules { markdown } => Ok(commands::rules(markdown)),
         Command::Explain { code } => commands::explain(&code),
         Command::Generate(args) => commands::generate(&common, &GenerateOptions { out: args.out, check: args.check }),

@@ -43,13 +43,16 @@ pub fn format(report: &CheckReport, format: Format, colour: bool) -> String {
 /// The one-line summary: `48 combinations, 312 documents, 0 findings in 48 ms`.
 pub fn summary(report: &CheckReport) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}, {} in {} ms",
-        plural(report.results.len(), "combination"),
-        plural(report.documents(), "document"),
-        plural(report.findings(), "finding"),
-        report.elapsed.as_millis()
-    )
+    let mut parts = Vec::new();
+    if !report.results.is_empty() {
+        parts.push(plural(report.results.len(), "combination"));
+        parts.push(plural(report.documents(), "document"));
+    }
+    if !report.runbooks.is_empty() {
+        parts.push(plural(report.runbooks.len(), "runbook"));
+    }
+    parts.push(plural(report.findings(), "finding"));
+    format!("{} in {} ms", parts.join(", "), report.elapsed.as_millis())
 }
 
 fn location(finding: &Finding) -> Option<String> {
@@ -63,7 +66,7 @@ fn location(finding: &Finding) -> Option<String> {
 fn human(report: &CheckReport, colour: bool) -> String {
     let paint = |code: &str, text: &str| if colour { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
     let mut out = String::new();
-    for result in &report.results {
+    for result in report.all() {
         match result.golden {
             Some(Change::Created) => writeln!(out, "{} golden of {}", paint("32", "created"), result.combination.id).unwrap(),
             Some(Change::Updated) => writeln!(out, "{} golden of {}", paint("33", "updated"), result.combination.id).unwrap(),
@@ -139,6 +142,10 @@ fn json_report(report: &CheckReport) -> Value {
             "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
             "golden": r.golden.map(|c| match c { Change::Created => "created", Change::Updated => "updated", Change::Unchanged => "unchanged" }),
         })).collect::<Vec<_>>(),
+        "runbooks": report.runbooks.iter().map(|r| json!({
+            "file": r.combination.id.trim_start_matches("runbook "),
+            "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "deletedGoldens": report.deleted.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     })
 }
@@ -148,12 +155,13 @@ fn xml(text: &str) -> String {
 }
 
 fn junit(report: &CheckReport) -> String {
-    let failures = report.results.iter().filter(|r| !r.findings.is_empty()).count();
+    let failures = report.all().filter(|r| !r.findings.is_empty()).count();
+    let tests = report.results.len() + report.runbooks.len();
     let seconds = report.elapsed.as_secs_f64();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    writeln!(out, "<testsuites name=\"chartgen check\" tests=\"{}\" failures=\"{failures}\" time=\"{seconds:.3}\">", report.results.len()).unwrap();
-    writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">", xml(&report.chart), report.results.len()).unwrap();
-    for result in &report.results {
+    writeln!(out, "<testsuites name=\"chartgen check\" tests=\"{tests}\" failures=\"{failures}\" time=\"{seconds:.3}\">").unwrap();
+    writeln!(out, "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">", xml(&report.chart)).unwrap();
+    for result in report.all() {
         let name = xml(&result.combination.id);
         if result.findings.is_empty() {
             writeln!(out, "    <testcase classname=\"{}\" name=\"{name}\"/>", xml(&report.chart)).unwrap();
@@ -212,7 +220,7 @@ fn sarif(report: &CheckReport) -> Value {
     }
     let index = |code: &str| rules.iter().position(|r| r["id"] == code);
     let mut results = Vec::new();
-    for result in &report.results {
+    for result in report.all() {
         for finding in &result.findings {
             let mut entry = json!({
                 "ruleId": finding.code,
@@ -259,7 +267,7 @@ fn escape_property(text: &str) -> String {
 
 fn github(report: &CheckReport) -> String {
     let mut out = String::new();
-    for result in &report.results {
+    for result in report.all() {
         for finding in &result.findings {
             let mut properties = Vec::new();
             if let Some(file) = &finding.file {

@@ -62,6 +62,9 @@ pub struct CheckSettings {
     /// Directory of named scenarios (`*.yaml` values files), each checked
     /// as a combination of its own, relative like `golden`.
     pub scenarios: Option<String>,
+    /// Markdown runbooks whose commands `check` checks for drift, relative like `golden`.
+    #[serde(default)]
+    pub runbooks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

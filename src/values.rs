@@ -540,6 +540,15 @@ pub fn load(spec: &Spec, inputs: &ValueInputs) -> Result<LoadedValues, BadInput>
     from_user_tree(spec, user)
 }
 
+/// Reads values an operator gave as one merged tree into the model: keys
+/// and types only, without the checks across fields (a runbook command may
+/// leave a required bucket to a values file it does not show).
+pub fn typecheck_user_tree(spec: &Spec, user: Node) -> Result<Values, BadInput> {
+    let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
+    let tree = coalesce(user, Node::from_json(&defaults, &Origin::Default));
+    Ok(from_node(&tree, "")?)
+}
+
 /// Checks values an operator gave as one merged tree (what Helm receives as `--values`).
 pub fn from_user_tree(spec: &Spec, user: Node) -> Result<LoadedValues, BadInput> {
     let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");

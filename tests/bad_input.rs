@@ -116,7 +116,7 @@ fn a_file_that_is_not_utf8_names_the_byte() {
 fn credentials_secret_as_a_string_is_rejected() {
     // Seed 000's runbook set backup.s3.credentialsSecret to a Secret name.
     let run = rejected(&["--set", "backup.s3.credentialsSecret=certctl-backup-aws"]);
-    assert_mentions(&run, &["--set:1:29", "`backup.s3.credentialsSecret`: expected struct CredentialsSecret, found string"]);
+    assert_mentions(&run, &["--set:1:29", "`backup.s3.credentialsSecret`: expected a map of settings, found string", "give the keys under it"]);
 }
 
 #[test]

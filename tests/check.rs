@@ -49,7 +49,7 @@ fn every_combination_of_the_builtin_spec_passes() {
     let run = check(&[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.trim_end().ends_with(" ms"), "{}", run.stdout);
-    assert!(run.stdout.contains("50 combinations, 265 documents, 0 findings in "), "{}", run.stdout);
+    assert!(run.stdout.contains("50 combinations, 265 documents, 1 runbook, 0 findings in "), "{}", run.stdout);
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn a_stale_golden_fails_with_a_diff() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[golden-mismatch]"), "{}", run.stdout);
     assert!(run.stdout.contains("      -    type: RollingUpdate\n") && run.stdout.contains("      +    type: OnDelete\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("50 combinations, 265 documents, 1 finding in"), "{}", run.stdout);
+    assert!(run.stdout.contains("50 combinations, 265 documents, 1 runbook, 1 finding in"), "{}", run.stdout);
 }
 
 #[test]
@@ -199,11 +199,12 @@ fn json_output_has_the_documented_shape() {
 }
 
 #[test]
-fn junit_output_has_one_testcase_per_combination() {
+fn junit_output_has_one_testcase_per_combination_and_runbook() {
     let run = failing_run("junit");
     assert_eq!(run.code, 1);
-    assert!(run.stdout.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"chartgen check\" tests=\"1\" failures=\"1\""), "{}", run.stdout);
-    assert_eq!(run.stdout.matches("<testcase ").count(), 1);
+    assert!(run.stdout.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"chartgen check\" tests=\"2\" failures=\"1\""), "{}", run.stdout);
+    assert_eq!(run.stdout.matches("<testcase ").count(), 2);
+    assert!(run.stdout.contains("<testcase classname=\"certctl\" name=\"runbook docs/runbook.md\"/>"), "{}", run.stdout);
     assert!(run.stdout.contains("<failure type=\"kube-schema\""), "{}", run.stdout);
 }
 

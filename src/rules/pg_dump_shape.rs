@@ -1,6 +1,6 @@
 //! CG104: every pg_dump writes the chart's canonical dump.
 
-use super::support::{containers, script};
+use super::support::{containers, missing_options, script};
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 
 pub static RULE: PgDumpShapeRule = PgDumpShapeRule;
@@ -25,23 +25,6 @@ static DOC: RuleDoc = RuleDoc {
         manifests: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: dump\nspec:\n  template:\n    spec:\n      containers:\n        - name: dump\n          image: postgres:16.6\n          command: [\"/bin/sh\", \"-c\"]\n          args:\n            - pg_dump --format=custom --no-owner --no-acl --file=/backups/db.dump\n",
     },
 };
-
-/// Which canonical options an invocation lacks.
-pub fn missing_options(invocation: &str) -> Vec<&'static str> {
-    let words: Vec<&str> = invocation.split_whitespace().collect();
-    let has = |long: &[&str], short: &[&str]| words.iter().any(|w| long.iter().any(|l| w.starts_with(l)) || short.contains(w));
-    let mut missing = Vec::new();
-    if !has(&["--format=custom", "--format=c"], &["-Fc", "-Fcustom"]) && !words.windows(2).any(|p| p[0] == "-F" && (p[1] == "c" || p[1] == "custom")) {
-        missing.push("--format=custom");
-    }
-    if !has(&["--no-owner"], &["-O"]) {
-        missing.push("--no-owner");
-    }
-    if !has(&["--no-acl", "--no-privileges"], &["-x"]) {
-        missing.push("--no-acl");
-    }
-    missing
-}
 
 impl Rule for PgDumpShapeRule {
     fn doc(&self) -> &'static RuleDoc {

@@ -219,6 +219,23 @@ pub fn walk_promql(expr: &promql_parser::parser::Expr, visit: &mut dyn FnMut(&pr
     }
 }
 
+/// Which canonical options an invocation lacks.
+pub fn missing_options(invocation: &str) -> Vec<&'static str> {
+    let words: Vec<&str> = invocation.split_whitespace().collect();
+    let has = |long: &[&str], short: &[&str]| words.iter().any(|w| long.iter().any(|l| w.starts_with(l)) || short.contains(w));
+    let mut missing = Vec::new();
+    if !has(&["--format=custom", "--format=c"], &["-Fc", "-Fcustom"]) && !words.windows(2).any(|p| p[0] == "-F" && (p[1] == "c" || p[1] == "custom")) {
+        missing.push("--format=custom");
+    }
+    if !has(&["--no-owner"], &["-O"]) {
+        missing.push("--no-owner");
+    }
+    if !has(&["--no-acl", "--no-privileges"], &["-x"]) {
+        missing.push("--no-acl");
+    }
+    missing
+}
+
 /// A JSON pointer segment, escaped.
 pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")

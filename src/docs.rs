@@ -1,0 +1,173 @@
+//! Runbook drift: the commands in Markdown runbooks against the model.
+//!
+//! In every fenced code block, each `helm install|upgrade|template` command
+//! (continuation lines joined) is read as Helm would: its `--set`,
+//! `--set-string` and `--set-json` arguments with Helm's parser, its `-f`
+//! files when they exist. The result must type-check against the values
+//! model (keys that exist, values of the right type, with the near-miss
+//! suggestion). Every `pg_dump` must have the chart's canonical options.
+
+use std::path::Path;
+
+use crate::diagnostic::{BadInput, Diagnostic, Origin};
+use crate::rules::support::missing_options;
+use crate::rules::Severity;
+use crate::source::Node;
+use crate::spec::Spec;
+use crate::strvals::{parse_into, SetKind};
+use crate::values;
+
+/// Code of a runbook command that does not fit the values model.
+pub const VALUES_DRIFT: &str = "docs-values";
+/// Code of a runbook `pg_dump` without the canonical options.
+pub const PG_DUMP_DRIFT: &str = "docs-pg-dump";
+
+/// One problem in a runbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFinding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub line: usize,
+    pub message: String,
+}
+
+/// A shell command of a code block, with the line it starts on.
+struct Command {
+    line: usize,
+    words: Vec<String>,
+}
+
+fn commands(markdown: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    let mut pending: Option<(usize, String)> = None;
+    for (index, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_block = !in_block;
+            pending = None;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        let text = trimmed.strip_prefix("$ ").unwrap_or(trimmed);
+        let (start, mut joined) = pending.take().unwrap_or((index + 1, String::new()));
+        match text.strip_suffix('\\') {
+            Some(head) => {
+                joined.push_str(head);
+                joined.push(' ');
+                pending = Some((start, joined));
+            }
+            None => {
+                joined.push_str(text);
+                if let Some(words) = shlex::split(&joined) {
+                    out.push(Command { line: start, words });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Checks one runbook. `dir` resolves the `-f` files it names.
+pub fn check_runbook(spec: &Spec, markdown: &str, dir: &Path) -> Vec<DocFinding> {
+    let mut findings = Vec::new();
+    for command in commands(markdown) {
+        let words = &command.words;
+        if let Some(at) = words.iter().position(|w| w == "pg_dump") {
+            let missing = missing_options(&words[at..].join(" "));
+            if !missing.is_empty() {
+                findings.push(DocFinding {
+                    code: PG_DUMP_DRIFT,
+                    severity: Severity::Error,
+                    line: command.line,
+                    message: format!("this pg_dump lacks {} (the chart dumps with --format=custom --no-owner --no-acl)", missing.join(", ")),
+                });
+            }
+        }
+        let is_helm = words.first().is_some_and(|w| w == "helm") && words.get(1).is_some_and(|w| matches!(w.as_str(), "install" | "upgrade" | "template"));
+        if !is_helm {
+            continue;
+        }
+        let mut problem = |message: String| findings.push(DocFinding { code: VALUES_DRIFT, severity: Severity::Error, line: command.line, message });
+        let mut user = Node::empty_map(Origin::Default);
+        let mut i = 2;
+        while i < words.len() {
+            let (flag, inline) = match words[i].split_once('=') {
+                Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.to_string())),
+                _ => (words[i].clone(), None),
+            };
+            let takes_value = matches!(flag.as_str(), "--set" | "--set-string" | "--set-json" | "-f" | "--values");
+            let value = if takes_value && inline.is_none() {
+                i += 1;
+                words.get(i).cloned()
+            } else {
+                inline
+            };
+            i += 1;
+            let Some(value) = value else { continue };
+            let kind = match flag.as_str() {
+                "--set" => SetKind::Typed,
+                "--set-string" => SetKind::String,
+                "--set-json" => SetKind::Json,
+                "-f" | "--values" => {
+                    let path = dir.join(&value);
+                    if path.is_file() {
+                        match crate::source::load_file(&path) {
+                            Ok(tree) => values::merge_maps(&mut user, tree),
+                            Err(e) => problem(format!("-f {value}: {e}")),
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Err(e) = parse_into(&value, kind, &mut user) {
+                problem(first_line(&e.to_string()));
+            }
+        }
+        if let Err(bad) = values::typecheck_user_tree(spec, user) {
+            for diagnostic in bad.0 {
+                problem(diagnostic_text(&diagnostic));
+            }
+        }
+    }
+    findings
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// A diagnostic as one line: its message and its help.
+fn diagnostic_text(diagnostic: &Diagnostic) -> String {
+    match &diagnostic.help {
+        Some(help) => format!("{}; {help}", diagnostic.message),
+        None => diagnostic.message.clone(),
+    }
+}
+
+/// Reads and checks runbooks; a file that cannot be read is bad input.
+pub fn check_files(spec: &Spec, files: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<DocFinding>)>, BadInput> {
+    let mut out = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| Diagnostic::plain(format!("cannot read {}: {e}", file.display())))?;
+        let dir = file.parent().unwrap_or(Path::new("."));
+        out.push((file.display().to_string(), check_runbook(spec, &text, dir)));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continuation_lines_join_into_one_command_on_its_first_line() {
+        let found = commands("text\n```sh\nhelm upgrade x ./c \\\n  --set a=b \\\n  --set c=d\n```\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 3);
+        assert_eq!(found[0].words, ["helm", "upgrade", "x", "./c", "--set", "a=b", "--set", "c=d"]);
+    }
+}
