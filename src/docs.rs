@@ -37,18 +37,25 @@ struct Command {
     words: Vec<String>,
 }
 
+/// Languages of code blocks that hold shell commands; a block without one counts.
+const SHELL_BLOCKS: [&str; 6] = ["", "sh", "bash", "shell", "console", "zsh"];
+
 fn commands(markdown: &str) -> Vec<Command> {
     let mut out = Vec::new();
-    let mut in_block = false;
+    // Inside a fence: whether its commands are read.
+    let mut block: Option<bool> = None;
     let mut pending: Option<(usize, String)> = None;
     for (index, line) in markdown.lines().enumerate() {
         let trimmed = line.trim_start();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_block = !in_block;
+        if let Some(info) = trimmed.strip_prefix("```").or_else(|| trimmed.strip_prefix("~~~")) {
+            block = match block {
+                Some(_) => None,
+                None => Some(SHELL_BLOCKS.contains(&info.split_whitespace().next().unwrap_or_default())),
+            };
             pending = None;
             continue;
         }
-        if !in_block {
+        if block != Some(true) {
             continue;
         }
         let text = trimmed.strip_prefix("$ ").unwrap_or(trimmed);
@@ -162,6 +169,13 @@ pub fn check_files(spec: &Spec, files: &[std::path::PathBuf]) -> Result<Vec<(Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_shell_blocks_are_read() {
+        let found = commands("```yaml\nargs: [pg_dump]\n```\n```console\n$ pg_dump -Fc -O -x\n```\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].words, ["pg_dump", "-Fc", "-O", "-x"]);
+    }
 
     #[test]
     fn continuation_lines_join_into_one_command_on_its_first_line() {
