@@ -211,9 +211,13 @@ impl Checker {
     }
 }
 
-/// Schema problems of documents already validated, by text: most documents
-/// are the same in many combinations, and the same text has the same problems.
-type DocumentCache = Mutex<HashMap<String, (Vec<validate::Problem>, CheckKind)>>;
+/// What is known of documents already checked, by text: most documents are
+/// the same in many combinations, and the same text has the same problems.
+#[derive(Default)]
+struct DocumentCache {
+    schema: Mutex<HashMap<u64, (Vec<validate::Problem>, CheckKind)>>,
+    rules: rules::DocumentCache,
+}
 
 fn check_one(
     spec: &LoadedSpec,
@@ -243,11 +247,11 @@ fn check_one(
     let release = Release::new(RELEASE.0, RELEASE.1)?;
     let manifests = renderer.render(&spec.spec, &loaded.values, &release)?;
     for manifest in &manifests {
-        let known = cache.lock().expect("not poisoned").get(&manifest.text).cloned();
+        let known = cache.schema.lock().expect("not poisoned").get(&manifest.digest).cloned();
         let (problems, check) = known.unwrap_or_else(|| {
             let (problems, source) = validators.document(&manifest.object);
             let check = if source.is_some_and(|s| s.starts_with("k8s-openapi")) { CheckKind::KubeSchema } else { CheckKind::CrdSchema };
-            cache.lock().expect("not poisoned").insert(manifest.text.clone(), (problems.clone(), check));
+            cache.schema.lock().expect("not poisoned").insert(manifest.digest, (problems.clone(), check));
             (problems, check)
         });
         for problem in problems {
@@ -258,7 +262,7 @@ fn check_one(
         findings.push(document_finding(renderer, &manifests[problem.document], CheckKind::Reference.code(), Severity::Error, problem.problem));
     }
     let subject = rules::Subject { spec: &spec.spec, values: &loaded.values, values_tree: &values_json, manifests: &manifests };
-    for finding in rules::run(lint, &subject) {
+    for finding in rules::run(lint, &subject, &cache.rules) {
         let problem = validate::Problem { pointer: finding.violation.pointer, message: finding.violation.message };
         findings.push(match finding.violation.document {
             Some(index) => document_finding(renderer, &manifests[index], finding.code, finding.severity, problem),

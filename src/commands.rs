@@ -214,7 +214,7 @@ pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> 
     let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release)?;
     let tree = values.tree.to_json();
     let subject = rules::Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
-    let findings: Vec<check::Finding> = rules::run(&config, &subject)
+    let findings: Vec<check::Finding> = rules::run(&config, &subject, &rules::DocumentCache::default())
         .into_iter()
         .map(|f| check::Finding {
             code: f.code,

@@ -214,7 +214,7 @@ pub fn user_tree(spec: &LoadedSpec, combination: &Combination) -> Result<Node, B
 
 /// The checked values of a combination.
 pub fn values(spec: &LoadedSpec, combination: &Combination) -> Result<LoadedValues, BadInput> {
-    values::from_user_tree(&spec.spec, user_tree(spec, combination)?)
+    values::from_user_tree_over(&spec.spec, user_tree(spec, combination)?, spec.defaults().clone())
 }
 
 #[cfg(test)]

@@ -351,9 +351,15 @@ pub struct LoadedSpec {
     pub tree: Node,
     /// The directory of the spec file; `None` for the built-in spec.
     pub dir: Option<std::path::PathBuf>,
+    defaults: std::sync::OnceLock<Node>,
 }
 
 impl LoadedSpec {
+    /// The default values as a tree, made once.
+    pub fn defaults(&self) -> &Node {
+        self.defaults.get_or_init(|| crate::values::defaults_tree(&self.spec))
+    }
+
     /// A path the spec names, relative to the spec file (to the working
     /// directory for the built-in spec).
     pub fn resolve(&self, relative: &str) -> std::path::PathBuf {
@@ -378,7 +384,7 @@ pub fn load(path: Option<&Path>) -> Result<LoadedSpec, BadInput> {
     let problems = check(&spec, &tree);
     if problems.is_empty() {
         let dir = path.map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default());
-        Ok(LoadedSpec { spec, tree, dir })
+        Ok(LoadedSpec { spec, tree, dir, defaults: std::sync::OnceLock::new() })
     } else {
         Err(BadInput(problems))
     }

@@ -551,8 +551,18 @@ pub fn typecheck_user_tree(spec: &Spec, user: Node) -> Result<Values, BadInput> 
 
 /// Checks values an operator gave as one merged tree (what Helm receives as `--values`).
 pub fn from_user_tree(spec: &Spec, user: Node) -> Result<LoadedValues, BadInput> {
+    from_user_tree_over(spec, user, defaults_tree(spec))
+}
+
+/// The spec's defaults as a tree to coalesce over.
+pub fn defaults_tree(spec: &Spec) -> Node {
     let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
-    let tree = coalesce(user, Node::from_json(&defaults, &Origin::Default));
+    Node::from_json(&defaults, &Origin::Default)
+}
+
+/// [`from_user_tree`] with the defaults tree given, for callers that load many values of one spec.
+pub fn from_user_tree_over(spec: &Spec, user: Node, defaults: Node) -> Result<LoadedValues, BadInput> {
+    let tree = coalesce(user, defaults);
     let values: Values = from_node(&tree, "")?;
     let problems = check(spec, &values, &tree);
     if problems.is_empty() {

@@ -18,7 +18,7 @@ fn manifests(example: &Example) -> Vec<Manifest> {
         .split("\n---\n")
         .map(|text| {
             let object = load_str(&Source::new("example", text)).expect("the example is YAML").to_json();
-            Manifest { source: "templates/example.yaml".into(), text: text.to_string(), object }
+            Manifest::new("templates/example.yaml".into(), text.to_string(), object)
         })
         .collect()
 }
@@ -95,7 +95,7 @@ fn every_combination_passes_every_rule_with_the_longest_release_name() {
             let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release).unwrap();
             let tree = values.tree.to_json();
             let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
-            let findings = rules::run(&Config::all(), &subject);
+            let findings = rules::run(&Config::all(), &subject, &rules::DocumentCache::default());
             assert!(findings.is_empty(), "{}: {findings:#?}", combination.id);
         }
     }
@@ -111,7 +111,7 @@ fn lint(manifests: &[Manifest], config: &Config) -> Vec<(String, String)> {
     let values = values::from_user_tree(&loaded.spec, Node::empty_map(Origin::Default)).unwrap();
     let tree = values.tree.to_json();
     let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests };
-    rules::run(config, &subject).into_iter().map(|f| (f.code.to_string(), f.violation.message)).collect()
+    rules::run(config, &subject, &rules::DocumentCache::default()).into_iter().map(|f| (f.code.to_string(), f.violation.message)).collect()
 }
 
 #[test]

@@ -70,9 +70,25 @@ pub struct Manifest {
     pub text: String,
     /// The parsed document.
     pub object: serde_json::Value,
+    /// A hash of `text`, which caches of per-document results are keyed by.
+    pub digest: u64,
+}
+
+/// A 64-bit hash of a document: with the few hundred distinct documents of a
+/// check, two colliding is as likely as a cosmic-ray bit flip.
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Manifest {
+    pub fn new(source: String, text: String, object: serde_json::Value) -> Manifest {
+        let digest = digest(&text);
+        Manifest { source, text, object, digest }
+    }
+
     pub fn kind(&self) -> &str {
         self.object["kind"].as_str().unwrap_or("")
     }
@@ -91,8 +107,8 @@ pub struct Renderer {
     env: Environment<'static>,
     names: Vec<String>,
     sources: BTreeMap<String, String>,
-    /// Documents already parsed, by text: combinations share most of theirs.
-    parsed: Mutex<std::collections::HashMap<String, serde_json::Value>>,
+    /// Documents already parsed, by digest: combinations share most of theirs.
+    parsed: Mutex<std::collections::HashMap<u64, serde_json::Value>>,
 }
 
 /// Helm's install order of kinds (`releaseutil.InstallOrder`); others go last.
@@ -187,8 +203,9 @@ impl Renderer {
             let text = self.render_one(name, &ctx)?;
             let source = format!("templates/{}", name.trim_end_matches(".j2"));
             for document in split_documents(&text) {
-                let object = self.parse(&source, &document)?;
-                manifests.push(Manifest { source: source.clone(), text: document, object });
+                let digest = digest(&document);
+                let object = self.parse(&source, &document, digest)?;
+                manifests.push(Manifest { source: source.clone(), text: document, object, digest });
             }
         }
         let rank = |m: &Manifest| INSTALL_ORDER.iter().position(|k| *k == m.kind()).unwrap_or(INSTALL_ORDER.len());
@@ -196,14 +213,14 @@ impl Renderer {
         Ok(manifests)
     }
 
-    fn parse(&self, source: &str, document: &str) -> Result<serde_json::Value, BadInput> {
-        if let Some(object) = self.parsed.lock().expect("not poisoned").get(document) {
+    fn parse(&self, source: &str, document: &str, digest: u64) -> Result<serde_json::Value, BadInput> {
+        if let Some(object) = self.parsed.lock().expect("not poisoned").get(&digest) {
             return Ok(object.clone());
         }
         let object = load_str(&crate::diagnostic::Source::new(source, document))
             .map_err(|d| Diagnostic::plain(format!("{source} rendered invalid YAML: {d}\n{document}")))?
             .to_json();
-        self.parsed.lock().expect("not poisoned").insert(document.to_string(), object.clone());
+        self.parsed.lock().expect("not poisoned").insert(digest, object.clone());
         Ok(object)
     }
 

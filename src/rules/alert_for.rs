@@ -1,7 +1,7 @@
 //! CG603: an alert's `for` is a Prometheus duration.
 
 use super::support::alert_rules;
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AlertForRule = AlertForRule;
 
@@ -26,6 +26,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for AlertForRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,7 +1,7 @@
 //! CG604: every alert says how bad it is and what it means.
 
 use super::support::alert_rules;
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AlertMetadataRule = AlertMetadataRule;
 
@@ -27,6 +27,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for AlertMetadataRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

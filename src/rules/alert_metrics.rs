@@ -1,7 +1,7 @@
 //! CG602: alerts name only metrics that exist.
 
 use super::support::{alert_rules, walk_promql};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AlertMetricsRule = AlertMetricsRule;
 
@@ -56,6 +56,10 @@ pub fn metric_names(expr: &promql_parser::parser::Expr) -> Vec<String> {
 impl Rule for AlertMetricsRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

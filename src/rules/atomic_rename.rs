@@ -1,7 +1,7 @@
 //! CG106: a dump appears under its final name only when complete, by a rename on one file system.
 
 use super::support::{containers, script};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AtomicRenameRule = AtomicRenameRule;
 
@@ -42,6 +42,10 @@ fn directory(path: &str, script: &str) -> String {
 impl Rule for AtomicRenameRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

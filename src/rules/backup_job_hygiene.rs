@@ -1,6 +1,6 @@
 //! CG103: the backup CronJob never overlaps, never hangs and says its time zone.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: BackupJobHygieneRule = BackupJobHygieneRule;
 
@@ -29,6 +29,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for BackupJobHygieneRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

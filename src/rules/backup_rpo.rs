@@ -37,12 +37,14 @@ type Gap = Option<(Span, String)>;
 /// Longest gap between firings, by schedule and zone; computed once per process.
 static GAPS: Mutex<Option<HashMap<(String, String), Gap>>> = Mutex::new(None);
 
-/// The longest gap between consecutive firings during 2026, and when it begins.
-pub fn longest_gap(schedule: &CronSchedule, zone: chrono_tz::Tz) -> Gap {
+/// The longest gap between consecutive firings during 2026, and when it
+/// begins; `None` when the schedule is not valid cron (rule CG101's business).
+pub fn longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
     let key = (schedule.to_string(), zone.name().to_string());
     if let Some(known) = GAPS.lock().expect("not poisoned").get_or_insert_with(HashMap::new).get(&key) {
         return known.clone();
     }
+    let schedule: CronSchedule = schedule.parse().ok()?;
     let start = zone.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).earliest()?;
     let end = start + Span::days(366);
     let mut previous: Option<DateTime<chrono_tz::Tz>> = None;
@@ -92,9 +94,9 @@ impl Rule for BackupRpoRule {
             if manifest.kind() != "CronJob" || manifest.object["metadata"]["labels"]["app.kubernetes.io/component"] != "backup" {
                 continue;
             }
-            let Some(Ok(schedule)) = manifest.object["spec"]["schedule"].as_str().map(str::parse::<CronSchedule>) else { continue };
+            let Some(schedule) = manifest.object["spec"]["schedule"].as_str() else { continue };
             let zone = manifest.object["spec"]["timeZone"].as_str().and_then(|z| z.parse::<chrono_tz::Tz>().ok()).unwrap_or(chrono_tz::UTC);
-            let Some((gap, from)) = longest_gap(&schedule, zone) else { continue };
+            let Some((gap, from)) = longest_gap(schedule, zone) else { continue };
             if gap.to_std().is_ok_and(|g| g > rpo) {
                 out.push(Violation::at(
                     index,

@@ -3,7 +3,7 @@
 use promql_parser::parser::Expr;
 
 use super::support::{alert_rules, walk_promql};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ClampedRatioRule = ClampedRatioRule;
 
@@ -50,6 +50,10 @@ fn has_rate(expr: &Expr) -> bool {
 impl Rule for ClampedRatioRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

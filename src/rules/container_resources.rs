@@ -1,7 +1,7 @@
 //! CG402: every container asks for what it needs and is bounded.
 
 use super::support::containers;
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ContainerResourcesRule = ContainerResourcesRule;
 
@@ -28,6 +28,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for ContainerResourcesRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,6 +1,6 @@
 //! CG101: schedules are valid cron with the number of fields their controller expects.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::scalars::CronSchedule;
 
 pub static RULE: CronScheduleRule = CronScheduleRule;
@@ -30,6 +30,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for CronScheduleRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

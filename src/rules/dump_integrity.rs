@@ -1,7 +1,7 @@
 //! CG105: a dump is read back before it is kept or shipped.
 
 use super::support::{containers, script};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: DumpIntegrityRule = DumpIntegrityRule;
 
@@ -29,6 +29,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for DumpIntegrityRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,6 +1,6 @@
 //! CG501: the migration Job is a Helm hook with the right phases, weight and delete policy.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: HookAnnotationsRule = HookAnnotationsRule;
 
@@ -29,6 +29,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for HookAnnotationsRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,7 +1,7 @@
 //! CG202: images are pinned to a tag or digest, never `latest`.
 
 use super::support::{containers, image_parts};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ImagePinnedRule = ImagePinnedRule;
 
@@ -27,6 +27,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for ImagePinnedRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,7 +1,7 @@
 //! CG201: every container's image carries the programs its script calls.
 
 use super::support::{containers, image_parts, script};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ImageToolsRule = ImageToolsRule;
 
@@ -60,6 +60,10 @@ pub fn tools(image: &str) -> Option<&'static [&'static str]> {
 impl Rule for ImageToolsRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

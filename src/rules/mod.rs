@@ -93,10 +93,51 @@ impl Violation {
     }
 }
 
+/// What a rule needs to see to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One document at a time: its findings depend on nothing else, so the
+    /// engine runs it once per distinct document.
+    Document,
+    /// The whole rendering, or the values.
+    Rendering,
+}
+
 /// A lint rule.
 pub trait Rule: Sync {
     fn doc(&self) -> &'static RuleDoc;
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>);
+    fn scope(&self) -> Scope {
+        Scope::Rendering
+    }
+}
+
+/// Violations of document-scoped rules, by rule and document text, shared by
+/// the renderings of one check.
+#[derive(Debug, Default)]
+pub struct DocumentCache(std::sync::Mutex<std::collections::HashMap<(&'static str, u64), Vec<Violation>>>);
+
+/// Runs a rule, once per distinct document when it is document-scoped.
+fn violations(rule: &dyn Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Violation> {
+    let mut out = Vec::new();
+    if rule.scope() == Scope::Rendering {
+        rule.check(subject, &mut out);
+        return out;
+    }
+    let code = rule.doc().code;
+    for (index, manifest) in subject.manifests.iter().enumerate() {
+        let key = (code, manifest.digest);
+        let known = cache.0.lock().expect("not poisoned").get(&key).cloned();
+        let found = known.unwrap_or_else(|| {
+            let alone = Subject { manifests: std::slice::from_ref(manifest), ..*subject };
+            let mut found = Vec::new();
+            rule.check(&alone, &mut found);
+            cache.0.lock().expect("not poisoned").insert(key, found.clone());
+            found
+        });
+        out.extend(found.into_iter().map(|v| Violation { document: v.document.map(|_| index), ..v }));
+    }
+    out
 }
 
 /// Every rule, in code order.
@@ -191,13 +232,11 @@ pub struct Finding {
 }
 
 /// Runs the configured rules on one rendering.
-pub fn run(config: &Config, subject: &Subject<'_>) -> Vec<Finding> {
+pub fn run(config: &Config, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (rule, severity) in &config.rules {
-        let mut violations = Vec::new();
-        rule.check(subject, &mut violations);
         let code = rule.doc().code;
-        for violation in violations {
+        for violation in violations(*rule, subject, cache) {
             let suppressed = violation.document.and_then(|d| subject.manifests.get(d)).is_some_and(|m| {
                 m.object["metadata"]["annotations"][format!("{SUPPRESS_PREFIX}{code}")].as_str().is_some_and(|reason| !reason.trim().is_empty())
             });

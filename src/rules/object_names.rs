@@ -1,6 +1,6 @@
 //! CG801: object names are valid Kubernetes names that fit their limits.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ObjectNamesRule = ObjectNamesRule;
 
@@ -36,6 +36,10 @@ pub fn is_dns_label(name: &str) -> bool {
 impl Rule for ObjectNamesRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

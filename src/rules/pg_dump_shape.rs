@@ -1,7 +1,7 @@
 //! CG104: every pg_dump writes the chart's canonical dump.
 
 use super::support::{containers, missing_options, script};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: PgDumpShapeRule = PgDumpShapeRule;
 
@@ -29,6 +29,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for PgDumpShapeRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,7 +1,7 @@
 //! CG401: every pod meets the Kubernetes "restricted" Pod Security Standard.
 
 use super::support::containers;
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: PodSecurityRule = PodSecurityRule;
 
@@ -30,6 +30,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for PodSecurityRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,7 +1,7 @@
 //! CG601: every alert expression is PromQL.
 
 use super::support::alert_rules;
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: PromqlParsesRule = PromqlParsesRule;
 
@@ -27,6 +27,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for PromqlParsesRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

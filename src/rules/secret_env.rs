@@ -1,7 +1,7 @@
 //! CG301: credentials reach containers only from Secrets.
 
 use super::support::containers;
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: SecretEnvRule = SecretEnvRule;
 
@@ -31,6 +31,10 @@ const CREDENTIAL_WORDS: [&str; 6] = ["PASSWORD", "SECRET", "TOKEN", "ACCESS_KEY"
 impl Rule for SecretEnvRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

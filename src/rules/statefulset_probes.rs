@@ -1,6 +1,6 @@
 //! CG703: the database's containers have liveness and readiness probes.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: StatefulSetProbesRule = StatefulSetProbesRule;
 
@@ -26,6 +26,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for StatefulSetProbesRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

@@ -1,6 +1,6 @@
 //! CG704: the database keeps its data in a claim of its own.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: StatefulSetStorageRule = StatefulSetStorageRule;
 
@@ -26,6 +26,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for StatefulSetStorageRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {

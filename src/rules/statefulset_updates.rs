@@ -1,6 +1,6 @@
 //! CG701: the database StatefulSet restarts only when an operator says so, one pod at a time.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: StatefulSetUpdatesRule = StatefulSetUpdatesRule;
 
@@ -26,6 +26,10 @@ static DOC: RuleDoc = RuleDoc {
 impl Rule for StatefulSetUpdatesRule {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Document
     }
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
