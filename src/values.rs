@@ -257,6 +257,8 @@ pub struct Backup {
     pub pvc: PvcSink,
     /// The S3 sink.
     pub s3: S3Sink,
+    /// The restore drill: a CronJob that restores the newest dump and checks it.
+    pub verify: Verify,
     /// Successful Jobs to keep.
     pub successful_jobs_history_limit: u32,
     /// Failed Jobs to keep.
@@ -279,6 +281,28 @@ pub struct Backup {
     pub node_selector: BTreeMap<String, String>,
     /// Taints the backup pod tolerates.
     pub tolerations: Vec<Toleration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Verify {
+    /// Run a CronJob that restores the newest dump into a throwaway PostgreSQL and runs the spec's sanity queries.
+    #[schemars(extend("x-chartgen-flag" = "backup.enabled=true"))]
+    pub enabled: bool,
+    /// When to run, as five-field cron (in backup.timeZone); after the backup has finished.
+    pub schedule: CronSchedule,
+    /// Size limit of the scratch volume the throwaway database lives in.
+    pub scratch_size: Quantity,
+    /// Seconds after its scheduled time a missed run may still start.
+    #[schemars(range(min = 1))]
+    pub starting_deadline_seconds: u32,
+    /// Seconds a run may take before it is stopped.
+    #[schemars(range(min = 1))]
+    pub active_deadline_seconds: u32,
+    /// Retries of a failed run; 0, so that a failed drill alerts.
+    pub backoff_limit: u32,
+    /// CPU and memory for the verify containers.
+    pub resources: Resources,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -481,6 +505,15 @@ impl Values {
                         secret_access_key_key: parse("AWS_SECRET_ACCESS_KEY"),
                     },
                     image: Image { repository: parse("amazon/aws-cli"), tag: parse("2.22.35"), pull_policy: PullPolicy::IfNotPresent },
+                },
+                verify: Verify {
+                    enabled: false,
+                    schedule: parse("30 4 * * *"),
+                    scratch_size: parse("20Gi"),
+                    starting_deadline_seconds: 3600,
+                    active_deadline_seconds: 3600,
+                    backoff_limit: 0,
+                    resources: resources("250m", "512Mi", None, "2Gi"),
                 },
                 successful_jobs_history_limit: 3,
                 failed_jobs_history_limit: 3,
@@ -766,8 +799,9 @@ mod tests {
         assert_eq!(find("backup.sink").domain, vec![serde_json::json!("pvc"), serde_json::json!("s3")]);
         assert_eq!(find("backup.sink").requires, Some(("backup.enabled".to_string(), true.into())));
         assert_eq!(find("backup.pvc.create").requires, Some(("backup.sink".to_string(), "pvc".into())));
+        assert_eq!(find("backup.verify.enabled").requires, Some(("backup.enabled".to_string(), true.into())));
         assert_eq!(find("migrations.viaHook").requires, None);
-        assert_eq!(flags.len(), 7);
+        assert_eq!(flags.len(), 8);
     }
 
     #[test]

@@ -49,7 +49,7 @@ fn every_combination_of_the_builtin_spec_passes() {
     let run = check(&[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.trim_end().ends_with(" ms"), "{}", run.stdout);
-    assert!(run.stdout.contains("50 combinations, 265 documents, 1 runbook, 0 findings in "), "{}", run.stdout);
+    assert!(run.stdout.contains("86 combinations, 505 documents, 1 runbook, 0 findings in "), "{}", run.stdout);
 }
 
 #[test]
@@ -105,9 +105,9 @@ fn a_prometheus_rule_with_a_bad_for_is_caught() {
 #[test]
 fn a_dangling_secret_reference_is_caught() {
     let templates = templates_with(
-        "backup-cronjob.yaml.j2",
-        "name: {{ backup.s3.credentialsSecret.name | yaml }}",
-        "name: uploader-keys",
+        "_helpers.j2",
+        "{name: {{ s3.credentialsSecret.name | yaml }}, key: {{ s3.credentialsSecret.accessKeyIdKey | yaml }}}",
+        "{name: uploader-keys, key: {{ s3.credentialsSecret.accessKeyIdKey | yaml }}}",
     );
     let run = check_templates(templates.path(), "backup+sink-s3");
     assert_eq!(run.code, 1);
@@ -125,7 +125,7 @@ fn a_stale_golden_fails_with_a_diff() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[golden-mismatch]"), "{}", run.stdout);
     assert!(run.stdout.contains("      -    type: RollingUpdate\n") && run.stdout.contains("      +    type: OnDelete\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("50 combinations, 265 documents, 1 runbook, 1 finding in"), "{}", run.stdout);
+    assert!(run.stdout.contains("86 combinations, 505 documents, 1 runbook, 1 finding in"), "{}", run.stdout);
 }
 
 #[test]
@@ -236,8 +236,8 @@ fn list_prints_each_combination_with_its_flags() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("backup+sink-s3 "), "{}", run.stdout);
     let line = run.stdout.lines().find(|l| l.starts_with("backup+sink-s3 ")).unwrap();
-    assert!(line.ends_with("backup.enabled=true backup.sink=s3 migrations.viaHook=false monitoring.prometheusRules.enabled=false postgresql.auth.create=false postgresql.enabled=true"), "{line}");
-    assert!(run.stdout.ends_with("50 combinations\n"));
+    assert!(line.ends_with("backup.enabled=true backup.sink=s3 backup.verify.enabled=false migrations.viaHook=false monitoring.prometheusRules.enabled=false postgresql.auth.create=false postgresql.enabled=true"), "{line}");
+    assert!(run.stdout.ends_with("86 combinations\n"));
 }
 
 #[test]

@@ -54,8 +54,8 @@ fn shells() -> Vec<Vec<&'static str>> {
 fn every_script_parses_under_dash_and_busybox() {
     let mut seen = Vec::new();
     for set in [
-        "backup.enabled=true,migrations.viaHook=true",
-        "backup.enabled=true,backup.sink=s3,backup.s3.bucket=db-backups",
+        "backup.enabled=true,migrations.viaHook=true,backup.verify.enabled=true",
+        "backup.enabled=true,backup.sink=s3,backup.s3.bucket=db-backups,backup.verify.enabled=true",
     ] {
         for (name, script) in scripts(set) {
             for shell in shells() {
@@ -66,7 +66,16 @@ fn every_script_parses_under_dash_and_busybox() {
     }
     seen.sort();
     seen.dedup();
-    assert_eq!(seen, ["prod-certctl-backup/dump", "prod-certctl-backup/upload", "prod-certctl-migrate/wait-for-database"]);
+    assert_eq!(
+        seen,
+        [
+            "prod-certctl-backup/dump",
+            "prod-certctl-backup/upload",
+            "prod-certctl-migrate/wait-for-database",
+            "prod-certctl-verify/download",
+            "prod-certctl-verify/verify",
+        ]
+    );
 }
 
 #[test]

@@ -176,6 +176,20 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("image", image);
     env.add_function("alert_expr", alert_expr);
     env.add_function("partial", partial);
+    env.add_function("sanity_queries", sanity_queries);
+}
+
+/// The spec's sanity queries as the verify script reads them: one per
+/// line, `name TAB expectation TAB sql`. A constant of the chart.
+fn sanity_queries(state: &State) -> Result<Value, Error> {
+    let queries = json(&state.lookup("spec").unwrap_or_default().get_attr("sanityQueries")?)?;
+    let text: String = queries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| format!("{}\t{}\t{}\n", q["name"].as_str().unwrap_or_default(), q["expect"].as_str().unwrap_or_default(), q["sql"].as_str().unwrap_or_default()))
+        .collect();
+    Ok(literal(state, yaml::string(&text)))
 }
 
 /// A macro of `_helpers.j2` as a shared piece: natively its output (on the

@@ -57,11 +57,38 @@ pub fn script(container: &Container<'_>) -> Option<(String, String)> {
     Some((text, pointer))
 }
 
+/// The script without the bodies of its here-documents, and the names of the functions it defines.
+fn prepare(script: &str) -> (String, BTreeSet<String>) {
+    static HEREDOC: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static FUNCTION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let heredoc = HEREDOC.get_or_init(|| regex::Regex::new(r#"<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?"#).expect("a valid pattern"));
+    let function = FUNCTION.get_or_init(|| regex::Regex::new(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(\)").expect("a valid pattern"));
+    let mut kept = String::new();
+    let mut functions = BTreeSet::new();
+    let mut until: Option<String> = None;
+    for line in script.lines() {
+        if let Some(end) = &until {
+            if line.trim() == end {
+                until = None;
+            }
+            continue;
+        }
+        if let Some(name) = function.captures(line) {
+            functions.insert(name[1].to_string());
+        }
+        until = heredoc.captures(line).map(|c| c[1].to_string());
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    (kept, functions)
+}
+
 /// The programs a shell script calls: the first word of each simple
 /// command, including those in `$( )`, skipping keywords, assignments,
-/// redirections, quoted text and comments.
+/// redirections, quoted text, comments, here-documents and the script's own functions.
 pub fn commands(script: &str) -> BTreeSet<String> {
-    const KEYWORDS: [&str; 15] = ["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "!", "in", "{"];
+    const KEYWORDS: [&str; 16] = ["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "!", "in", "{", "}"];
+    let (script, functions) = prepare(script);
     #[derive(PartialEq)]
     enum Context {
         Plain,
@@ -97,6 +124,15 @@ pub fn commands(script: &str) -> BTreeSet<String> {
                 word.push(next.unwrap_or(' '));
             }
             i += 2;
+            continue;
+        }
+        if c == '$' && next == Some('{') {
+            // A parameter expansion is part of the word, spaces and all.
+            while i < chars.len() && chars[i] != '}' {
+                i += 1;
+            }
+            word.push('x');
+            i += 1;
             continue;
         }
         if c == '$' && next == Some('(') {
@@ -168,6 +204,7 @@ pub fn commands(script: &str) -> BTreeSet<String> {
         i += 1;
     }
     finish(&mut word, &mut at_start);
+    out.retain(|name| !functions.contains(name) && !name.ends_with("()"));
     out
 }
 
@@ -251,6 +288,12 @@ mod tests {
             "set -eu # not: a command\nstamp=$(date -u +%s)\nif ! pg_restore --list x > /dev/null; then\n  echo \"no; not $(wc -c < \"$f\") bytes\" >&2\nfi\nls -1 | grep -E 'a|b' | tail -n +$((KEEP + 1))\n",
         );
         assert_eq!(found.into_iter().collect::<Vec<_>>(), ["date", "echo", "grep", "ls", "pg_restore", "set", "tail", "wc"]);
+    }
+
+    #[test]
+    fn functions_here_documents_and_expansions_are_not_commands() {
+        let found = commands("fail() {\n  echo \"$1\" >&2\n}\nop=${x%% *}\ncat <<END\nnot a command\nEND\nfail x\n");
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), ["cat", "echo"]);
     }
 
     #[test]

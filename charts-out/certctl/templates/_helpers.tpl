@@ -104,3 +104,24 @@ fsGroup: {{ $arg.fsGroup | toJson }}
 seccompProfile:
   type: RuntimeDefault
 {{- end }}
+
+{{/* Compiled from the `s3_env` macro of the chartgen templates. */}}
+{{- define "certctl.s3Env" -}}
+{{- $root := index . 0 -}}
+- name: S3_BUCKET
+  value: {{ $root.Values.backup.s3.bucket | toJson }}
+- name: S3_PREFIX
+  value: {{ $root.Values.backup.s3.prefix | toJson }}
+- name: S3_ENDPOINT
+  value: {{ $root.Values.backup.s3.endpoint | toJson }}
+- name: AWS_DEFAULT_REGION
+  value: {{ $root.Values.backup.s3.region | toJson }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef: {name: {{ $root.Values.backup.s3.credentialsSecret.name | toJson }}, key: {{ $root.Values.backup.s3.credentialsSecret.accessKeyIdKey | toJson }}}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ $root.Values.backup.s3.credentialsSecret.name | toJson }}, key: {{ $root.Values.backup.s3.credentialsSecret.secretAccessKeyKey | toJson }}}
+- name: HOME
+  value: /tmp
+{{- end }}
