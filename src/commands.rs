@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::BadInput;
 use crate::check::{self, CheckOptions};
+use crate::drill;
 use crate::helm;
 use crate::matrix;
 use crate::report::{self, Format};
@@ -251,4 +252,34 @@ pub fn docs(common: &Common, files: &[PathBuf], format: Format, colour: bool) ->
     let runbooks = check::runbook_results(&loaded, files)?;
     let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), results: Vec::new(), runbooks, deleted: Vec::new(), elapsed: start.elapsed() };
     Ok(Output { text: report::format(&report, format, colour), findings: report.findings() > 0 })
+}
+
+/// `chartgen drill`: the rendered backup and verify scripts against a real database.
+#[derive(Debug, Clone)]
+pub struct DrillCommand {
+    pub values: ValueInputs,
+    pub release_name: String,
+    pub namespace: String,
+    pub target: drill::Target,
+}
+
+pub fn drill(common: &Common, command: &DrillCommand) -> Result<Output, BadInput> {
+    let loaded = spec::load(common.spec.as_deref())?;
+    let release = Release::new(&command.release_name, &command.namespace)?;
+    // The drill runs the backup and the verify job, whatever the values say of them.
+    let mut inputs = command.values.clone();
+    inputs.set.push("backup.enabled=true,backup.verify.enabled=true".to_string());
+    let values = values::load(&loaded.spec, &inputs)?;
+    let work = tempfile::tempdir().map_err(|e| crate::diagnostic::Diagnostic::plain(format!("cannot create a work directory: {e}")))?;
+    let steps = drill::run(&loaded.spec, &values.values, &release, &command.target, work.path())?;
+    let mut text = String::new();
+    for step in &steps {
+        text.push_str(&format!("{} {:<20} {:>8.2} s\n", if step.ok { "ok  " } else { "FAIL" }, step.name, step.elapsed.as_secs_f64()));
+        for line in step.output.lines() {
+            text.push_str(&format!("      {line}\n"));
+        }
+    }
+    let verified = steps.last().is_some_and(|s| s.ok && s.name.starts_with("verify/"));
+    text.push_str(if verified { "the newest dump restores and passes the sanity queries\n" } else { "the drill failed\n" });
+    Ok(Output { text, findings: !verified })
 }

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod de;
 pub mod diagnostic;
 pub mod docs;
+pub mod drill;
 pub mod helm;
 pub mod matrix;
 pub mod render;

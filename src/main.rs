@@ -42,6 +42,8 @@ enum Command {
     Check(CheckArgs),
     /// Run the lint rules on the rendering of one set of values.
     Lint(LintArgs),
+    /// Run the rendered backup and verify scripts on this machine against a real database.
+    Drill(DrillArgs),
     /// List the lint rules.
     Rules {
         /// Print the rules page (docs/rules.md) instead.
@@ -62,6 +64,30 @@ enum Command {
         /// The rule's code, such as CG101.
         code: String,
     },
+}
+
+#[derive(Args)]
+struct DrillArgs {
+    #[command(flatten)]
+    values: ValueArgs,
+    /// The database to back up: postgres://user:password@host:port/database.
+    #[arg(long, value_name = "URL")]
+    database_url: String,
+    /// Local directory that stands for the backup PVC (the PVC sink).
+    #[arg(long, value_name = "DIR")]
+    pvc_dir: Option<PathBuf>,
+    /// S3 API endpoint to use instead of the values' (the S3 sink); credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
+    /// Run only the verify job, on what the sink already holds.
+    #[arg(long)]
+    verify_only: bool,
+    /// Release name the scripts are rendered for.
+    #[arg(long, default_value = "release-name", value_name = "NAME")]
+    release_name: String,
+    /// Namespace the scripts are rendered for.
+    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
+    namespace: String,
 }
 
 #[derive(Args)]
@@ -213,6 +239,20 @@ fn main() -> ExitCode {
             },
         ),
         Command::Docs { files, format } => commands::docs(&common, &files, format.into(), colour(std::io::stdout().is_terminal())),
+        Command::Drill(args) => commands::drill(
+            &common,
+            &commands::DrillCommand {
+                values: args.values.inputs(),
+                release_name: args.release_name,
+                namespace: args.namespace,
+                target: chartgen::drill::Target {
+                    database_url: args.database_url,
+                    pvc_dir: args.pvc_dir,
+                    s3_endpoint: args.s3_endpoint,
+                    verify_only: args.verify_only,
+                },
+            },
+        ),
         Command::Rules { markdown } => Ok(commands::rules(markdown)),
         Command::Explain { code } => commands::explain(&code),
         Command::Generate(args) => commands::generate(&common, &GenerateOptions { out: args.out, check: args.check }),

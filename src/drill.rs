@@ -1,0 +1,233 @@
+//! The restore drill on this machine: the backup and verify scripts exactly
+//! as rendered, run with `/bin/sh` against a real database.
+//!
+//! The scripts come from the manifests of one values set (with
+//! `backup.enabled` and `backup.verify.enabled` on). Each container's
+//! environment is the rendered one, with what only a cluster provides
+//! mapped to this machine: the volumes to local directories (the PVC to
+//! `--pvc-dir`), the database to `--database-url`, the S3 endpoint to
+//! `--s3-endpoint`, and Secret references to the drill's own environment
+//! (`AWS_ACCESS_KEY_ID`, ...). Started as root, the script that starts a
+//! throwaway server runs as the unprivileged `postgres` user, since
+//! PostgreSQL refuses to run as root.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::diagnostic::{BadInput, Diagnostic};
+use crate::render::{Manifest, Release, Renderer};
+use crate::rules::support::{containers, script};
+use crate::spec::Spec;
+use crate::values::Values;
+
+/// Where the drill runs the scripts against.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub database_url: String,
+    /// The PVC sink's directory.
+    pub pvc_dir: Option<PathBuf>,
+    pub s3_endpoint: Option<String>,
+    pub verify_only: bool,
+}
+
+/// One step of the drill.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// `backup/dump`, `verify/verify`, ...
+    pub name: String,
+    pub ok: bool,
+    pub elapsed: Duration,
+    /// What the script printed.
+    pub output: String,
+}
+
+/// A rendered container the drill runs.
+struct Runnable {
+    name: String,
+    script: String,
+    env: Vec<(String, String)>,
+    mounts: Vec<(String, String)>,
+}
+
+/// The database connection, as libpq's variables.
+fn database_env(url: &str) -> Result<BTreeMap<&'static str, String>, BadInput> {
+    let bad = || Diagnostic::plain(format!("--database-url {url}: not a postgres://user:password@host:port/database URL"));
+    let rest = url.strip_prefix("postgres://").or_else(|| url.strip_prefix("postgresql://")).ok_or_else(bad)?;
+    let (authority, database) = rest.split_once('/').ok_or_else(bad)?;
+    let database = database.split('?').next().unwrap_or_default();
+    let (credentials, address) = authority.rsplit_once('@').unwrap_or(("", authority));
+    let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+    let (host, port) = address.rsplit_once(':').unwrap_or((address, "5432"));
+    if host.is_empty() || database.is_empty() {
+        return Err(bad().into());
+    }
+    let mut env = BTreeMap::from([("PGHOST", host.to_string()), ("PGPORT", port.to_string()), ("PGDATABASE", database.to_string()), ("PGSSLMODE", "prefer".to_string())]);
+    if !user.is_empty() {
+        env.insert("PGUSER", user.to_string());
+    }
+    if !password.is_empty() {
+        env.insert("PGPASSWORD", password.to_string());
+    }
+    Ok(env)
+}
+
+/// The containers of the CronJob of `component`, in the order the pod runs them.
+fn runnables(manifests: &[Manifest], component: &str) -> Vec<Runnable> {
+    let Some(document) = manifests.iter().position(|m| m.kind() == "CronJob" && m.object["metadata"]["labels"]["app.kubernetes.io/component"] == component) else {
+        return Vec::new();
+    };
+    containers(manifests)
+        .into_iter()
+        .filter(|c| c.document == document)
+        .filter_map(|c| {
+            let (text, _) = script(&c)?;
+            let env = c.value["env"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| (e["name"].as_str().unwrap_or_default().to_string(), e["value"].as_str().map(str::to_string).unwrap_or_default()))
+                .collect();
+            let mounts = c.value["volumeMounts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| (m["name"].as_str().unwrap_or_default().to_string(), m["mountPath"].as_str().unwrap_or_default().to_string()))
+                .collect();
+            Some(Runnable { name: format!("{component}/{}", c.value["name"].as_str().unwrap_or_default()), script: text, env, mounts })
+        })
+        .collect()
+}
+
+/// The directories of PostgreSQL's server programs (initdb, pg_ctl), newest first.
+fn postgres_bin_dirs() -> Vec<String> {
+    let mut dirs: Vec<(u32, String)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_string_lossy().parse().ok()?, e.path().join("bin").display().to_string())))
+        .collect();
+    dirs.sort();
+    dirs.into_iter().rev().map(|(_, d)| d).collect()
+}
+
+/// The unprivileged user scripts run as when the drill runs as root.
+const RUN_AS: &str = "postgres";
+
+fn running_as_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Runs the drill: the backup, then the verify job, each container in turn.
+pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, work: &Path) -> Result<Vec<Step>, BadInput> {
+    let manifests = Renderer::builtin().render(spec, values, release)?;
+    let database = database_env(&target.database_url)?;
+    let pvc = values.backup.sink == crate::values::Sink::Pvc;
+    if pvc && target.pvc_dir.is_none() {
+        return Err(Diagnostic::plain("the PVC sink needs --pvc-dir: the local directory that stands for the claim").into());
+    }
+    if !pvc && target.s3_endpoint.is_none() {
+        return Err(Diagnostic::plain("the S3 sink needs --s3-endpoint: the S3 API to upload to (a local one such as moto)").into());
+    }
+    let root = running_as_root();
+    let io = |e: std::io::Error| Diagnostic::plain(format!("cannot prepare the drill's directories under {}: {e}", work.display()));
+    let mut steps = Vec::new();
+    let mut jobs = Vec::new();
+    if !target.verify_only {
+        jobs.push("backup");
+    }
+    jobs.push("verify");
+    for job in jobs {
+        // A pod's emptyDirs are fresh for each run of its job.
+        let pod_dir = work.join(job);
+        let mut volumes: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for runnable in runnables(&manifests, job) {
+            let mut env: BTreeMap<String, String> = BTreeMap::new();
+            // The server programs (initdb, pg_ctl) are often off PATH; the caller's PATH comes first.
+            env.insert("PATH".into(), format!("{}:{}", std::env::var("PATH").unwrap_or_default(), postgres_bin_dirs().join(":")));
+            for (volume, mount) in &runnable.mounts {
+                let local = match (volume.as_str(), &target.pvc_dir) {
+                    ("backups", Some(dir)) => dir.clone(),
+                    _ => volumes.entry(volume.clone()).or_insert_with(|| pod_dir.join(volume)).clone(),
+                };
+                std::fs::create_dir_all(&local).map_err(io)?;
+                if root {
+                    // The scripts run as an unprivileged user that must write here.
+                    let _ = Command::new("chown").args(["-R", RUN_AS, &local.display().to_string()]).status();
+                }
+                for (name, value) in &runnable.env {
+                    if value == mount {
+                        env.insert(name.clone(), local.display().to_string());
+                    }
+                }
+                if mount == "/tmp" {
+                    env.insert("HOME".into(), local.display().to_string());
+                    env.insert("TMPDIR".into(), local.display().to_string());
+                }
+            }
+            for (name, value) in &runnable.env {
+                env.entry(name.clone()).or_insert_with(|| value.clone());
+            }
+            for (name, value) in &database {
+                if env.contains_key(*name) {
+                    env.insert(name.to_string(), value.clone());
+                }
+            }
+            if let Some(endpoint) = &target.s3_endpoint
+                && env.contains_key("S3_ENDPOINT")
+            {
+                env.insert("S3_ENDPOINT".into(), endpoint.clone());
+            }
+            // Secrets the cluster would inject come from the drill's environment.
+            for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+                if env.contains_key(name) || runnable.env.iter().any(|(n, _)| n == name) {
+                    match std::env::var(name) {
+                        Ok(value) => env.insert(name.into(), value),
+                        Err(_) => env.remove(name),
+                    };
+                }
+            }
+            let unprivileged = root && runnable.script.contains("initdb");
+            let mut command = if unprivileged { Command::new("runuser") } else { Command::new("/bin/sh") };
+            if unprivileged {
+                command.args(["-u", RUN_AS, "--", "/bin/sh"]);
+            }
+            command.args(["-c", &runnable.script]).env_clear().envs(&env).current_dir(&pod_dir);
+            std::fs::create_dir_all(&pod_dir).map_err(io)?;
+            let started = Instant::now();
+            let output = command.output().map_err(|e| Diagnostic::plain(format!("cannot run /bin/sh: {e}")))?;
+            let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&output.stderr));
+            let ok = output.status.success();
+            steps.push(Step { name: runnable.name, ok, elapsed: started.elapsed(), output: text });
+            if !ok {
+                return Ok(steps);
+            }
+        }
+    }
+    Ok(steps)
+}
+
+/// The verify script's JSON result, from the last step's output.
+pub fn verdict(steps: &[Step]) -> Option<Value> {
+    steps.last()?.output.lines().rev().find_map(|l| serde_json::from_str::<Value>(l).ok().filter(Value::is_object))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_url_becomes_libpq_variables() {
+        let env = database_env("postgres://app:s3cret@127.0.0.1:55432/certctl?sslmode=disable").unwrap();
+        assert_eq!(env["PGHOST"], "127.0.0.1");
+        assert_eq!(env["PGPORT"], "55432");
+        assert_eq!(env["PGDATABASE"], "certctl");
+        assert_eq!(env["PGUSER"], "app");
+        assert_eq!(env["PGPASSWORD"], "s3cret");
+        assert!(database_env("mysql://x/y").is_err());
+    }
+}

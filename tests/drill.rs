@@ -1,0 +1,214 @@
+//! The restore drill against real components: a PostgreSQL server
+//! (`CHARTGEN_DATABASE_URL`, an admin connection) and a local S3 endpoint
+//! (`CHARTGEN_S3_ENDPOINT`, moto), both started by `.ci/run`. The backup and
+//! verify scripts run exactly as rendered, under /bin/sh.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+struct Services {
+    admin_url: String,
+    s3: String,
+}
+
+fn services() -> Option<Services> {
+    match (std::env::var("CHARTGEN_DATABASE_URL"), std::env::var("CHARTGEN_S3_ENDPOINT")) {
+        (Ok(admin_url), Ok(s3)) => Some(Services { admin_url, s3 }),
+        _ => {
+            assert!(std::env::var_os("CI").is_none(), "CI must start PostgreSQL and moto (see .ci/run)");
+            eprintln!("SKIPPED: set CHARTGEN_DATABASE_URL and CHARTGEN_S3_ENDPOINT (bash .ci/run starts both) to run the drill");
+            None
+        }
+    }
+}
+
+fn psql(url: &str, sql: &str) -> String {
+    let output = Command::new("psql").args([url, "--no-psqlrc", "--tuples-only", "--no-align", "--quiet", "--command", sql]).output().expect("psql runs");
+    assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A fresh database with the certctl tables the sanity queries read, and one more.
+fn seeded_database(services: &Services, name: &str) -> String {
+    psql(&services.admin_url, &format!("DROP DATABASE IF EXISTS {name}"));
+    psql(&services.admin_url, &format!("CREATE DATABASE {name}"));
+    let url = services.admin_url.rsplit_once('/').unwrap().0.to_string() + "/" + name;
+    psql(&url, "CREATE TABLE schema_migrations (version int PRIMARY KEY); INSERT INTO schema_migrations SELECT generate_series(1, 42)");
+    psql(&url, "CREATE TABLE managed_certificates (id int PRIMARY KEY, common_name text); INSERT INTO managed_certificates SELECT g, 'host' || g || '.example.com' FROM generate_series(1, 5000) g");
+    psql(&url, "CREATE TABLE agents (id int PRIMARY KEY, online bool); INSERT INTO agents SELECT g, g % 3 = 0 FROM generate_series(1, 137) g");
+    url
+}
+
+const TABLES: [&str; 3] = ["schema_migrations", "managed_certificates", "agents"];
+
+fn counts(url: &str) -> Vec<String> {
+    TABLES.iter().map(|t| psql(url, &format!("SELECT count(*) FROM {t}"))).collect()
+}
+
+struct Drill {
+    code: i32,
+    stdout: String,
+    verdict: Option<Value>,
+}
+
+fn drill(args: &[&str], path_prefix: Option<&Path>) -> Drill {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chartgen"));
+    command.arg("drill").args(args).env("NO_COLOR", "1");
+    if let Some(prefix) = path_prefix {
+        command.env("PATH", format!("{}:{}", prefix.display(), std::env::var("PATH").unwrap_or_default()));
+    }
+    let output = command.output().expect("chartgen runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+    let verdict = stdout.lines().rev().find_map(|l| serde_json::from_str::<Value>(l.trim()).ok().filter(Value::is_object));
+    Drill { code: output.status.code().unwrap_or(-1), stdout, verdict }
+}
+
+/// A directory for the PVC sink that the unprivileged user the drill uses can write.
+fn pvc_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = Command::new("chmod").args(["0777", dir.path().to_str().unwrap()]).status();
+    dir
+}
+
+fn dumps(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("backup-") || n.starts_with(".backup-")).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_pvc_sink_backs_up_and_the_verify_job_restores_every_row() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_pvc");
+    let dir = pvc_dir();
+    let run = drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let verdict = run.verdict.expect("the verify job prints its result");
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    assert_eq!(verdict["queries"][0]["value"], "42", "{verdict}");
+    assert_eq!(verdict["queries"][1]["value"], "5000", "{verdict}");
+    eprintln!("pvc drill: {}", run.stdout);
+    // The dump restores every row of every table, not only those the sanity queries read.
+    let dump = dumps(dir.path()).pop().unwrap();
+    let restored = seeded_database(&services, "drill_pvc_restored");
+    psql(&restored, "DROP TABLE schema_migrations, managed_certificates, agents");
+    let status = Command::new("pg_restore").args(["--no-owner", "--no-acl", "--dbname", &restored]).arg(dir.path().join(&dump)).status().unwrap();
+    assert!(status.success());
+    assert_eq!(counts(&restored), counts(&url));
+}
+
+#[test]
+fn the_s3_sink_uploads_and_the_verify_job_downloads_and_restores() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_s3");
+    let bucket = "chartgen-drill-s3";
+    let _ = Command::new("aws").args(["--endpoint-url", &services.s3, "s3", "mb", &format!("s3://{bucket}")]).output();
+    let run = drill(&["--database-url", &url, "--set", &format!("backup.sink=s3,backup.s3.bucket={bucket}"), "--s3-endpoint", &services.s3], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let verdict = run.verdict.unwrap();
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    assert_eq!(verdict["queries"][1]["value"], "5000");
+    eprintln!("s3 drill: {}", run.stdout);
+    let listing = Command::new("aws").args(["--endpoint-url", &services.s3, "s3", "ls", &format!("s3://{bucket}/certctl/")]).output().unwrap();
+    assert!(String::from_utf8_lossy(&listing.stdout).contains(".dump"));
+}
+
+#[test]
+fn a_missing_bucket_fails_the_backup_with_a_clear_message() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_nobucket");
+    let run = drill(&["--database-url", &url, "--set", "backup.sink=s3,backup.s3.bucket=chartgen-no-such-bucket", "--s3-endpoint", &services.s3], None);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("FAIL backup/upload"), "{}", run.stdout);
+    assert!(run.stdout.contains("upload to s3://chartgen-no-such-bucket/certctl/backup-"), "{}", run.stdout);
+    assert!(run.stdout.contains("check the bucket, the region and the credentials Secret"), "{}", run.stdout);
+    assert!(!run.stdout.contains("verify/"), "the drill stops at the failed step");
+}
+
+#[test]
+fn a_truncated_dump_is_refused_before_it_is_kept() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_truncated");
+    // A pg_dump that writes a cut-off file, as when the disk fills mid-dump.
+    let fake = tempfile::tempdir().unwrap();
+    let script = "#!/bin/sh\nset -e\nfor dir in /usr/lib/postgresql/*/bin; do real=\"$dir/pg_dump\"; done\n\"$real\" \"$@\"\nfor a; do case $a in --file=*) f=${a#--file=};; esac; done\nhead -c 300 \"$f\" > \"$f.cut\" && mv \"$f.cut\" \"$f\"\n";
+    let path = fake.path().join("pg_dump");
+    std::fs::write(&path, script).unwrap();
+    Command::new("chmod").args(["0755", path.to_str().unwrap(), fake.path().to_str().unwrap()]).status().unwrap();
+    let dir = pvc_dir();
+    let run = drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap()], Some(fake.path()));
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("FAIL backup/dump"), "{}", run.stdout);
+    assert!(run.stdout.contains("does not read back with pg_restore --list; not keeping it"), "{}", run.stdout);
+    assert_eq!(dumps(dir.path()), Vec::<String>::new(), "neither the dump nor its partial file is left");
+}
+
+fn verify_only(dir: &Path, url: &str) -> Drill {
+    drill(&["--database-url", url, "--pvc-dir", dir.to_str().unwrap(), "--verify-only"], None)
+}
+
+fn now_stamp() -> String {
+    String::from_utf8(Command::new("date").args(["-u", "+%Y%m%dT%H%M%SZ"]).output().unwrap().stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn the_verify_job_fails_on_random_bytes_and_on_a_truncated_dump() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_verify_bad");
+    let random = pvc_dir();
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    std::fs::write(random.path().join(format!("backup-{}.dump", now_stamp())), bytes).unwrap();
+    let run = verify_only(random.path(), &url);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let verdict = run.verdict.unwrap();
+    assert_eq!(verdict["ok"], false);
+    assert!(verdict["error"].as_str().unwrap().contains("does not read back as a custom-format dump"), "{verdict}");
+
+    let truncated = pvc_dir();
+    assert_eq!(drill(&["--database-url", &url, "--pvc-dir", truncated.path().to_str().unwrap()], None).code, 0);
+    let dump = truncated.path().join(dumps(truncated.path()).pop().unwrap());
+    let whole = std::fs::read(&dump).unwrap();
+    std::fs::write(&dump, &whole[..whole.len() / 2]).unwrap();
+    let run = verify_only(truncated.path(), &url);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.verdict.unwrap()["ok"], false);
+}
+
+#[test]
+fn the_verify_job_fails_when_there_is_no_dump_or_it_is_older_than_the_rpo() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_verify_old");
+    let empty = pvc_dir();
+    let run = verify_only(empty.path(), &url);
+    assert_eq!(run.code, 1);
+    assert!(run.verdict.unwrap()["error"].as_str().unwrap().starts_with("no dump found in"), "{}", run.stdout);
+
+    let old = pvc_dir();
+    assert_eq!(drill(&["--database-url", &url, "--pvc-dir", old.path().to_str().unwrap()], None).code, 0);
+    let dump = dumps(old.path()).pop().unwrap();
+    std::fs::rename(old.path().join(&dump), old.path().join("backup-20200101T020000Z.dump")).unwrap();
+    let run = verify_only(old.path(), &url);
+    assert_eq!(run.code, 1);
+    let error = run.verdict.unwrap()["error"].as_str().unwrap().to_string();
+    assert!(error.contains("backup-20200101T020000Z.dump is") && error.contains("more than the RPO of 26h"), "{error}");
+}
+
+#[test]
+fn pruning_keeps_exactly_the_configured_number_of_dumps() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_prune");
+    let dir = pvc_dir();
+    for stamp in ["20240101T020000Z", "20240102T020000Z", "20240103T020000Z", "20240104T020000Z"] {
+        std::fs::write(dir.path().join(format!("backup-{stamp}.dump")), b"older dump").unwrap();
+    }
+    let run = drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap(), "--set", "backup.pvc.keep=3"], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let left = dumps(dir.path());
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert_eq!(&left[..2], ["backup-20240103T020000Z.dump", "backup-20240104T020000Z.dump"]);
+}
