@@ -57,3 +57,20 @@ fn the_migration_hook_runs_after_install_and_before_upgrade() {
     assert!(run.stdout.contains("CERTCTL_MIGRATIONS_VIA_HOOK: \"true\""));
     assert!(run.stdout.contains("helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded"));
 }
+
+#[test]
+fn backup_alerts_follow_the_rpo_and_cover_a_backup_that_never_succeeded() {
+    let run = chartgen(&[
+        "render",
+        "--set",
+        "backup.enabled=true,backup.rpo=7h,backup.verify.enabled=true,monitoring.prometheusRules.enabled=true",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for alert in ["CertctlBackupFailed", "CertctlBackupStale", "CertctlBackupVerifyFailed"] {
+        assert!(run.stdout.contains(&format!("- alert: {alert}\n")), "{alert}");
+    }
+    assert!(run.stdout.contains("cronjob=\\\"release-name-certctl-backup\\\"}) > 7h)"), "the threshold is the RPO");
+    assert!(run.stdout.contains("< time() - 7h unless max(kube_cronjob_status_last_successful_time"), "a backup that never succeeded alerts too");
+    let without_verify = chartgen(&["render", "--set", "backup.enabled=true,monitoring.prometheusRules.enabled=true"]);
+    assert!(!without_verify.stdout.contains("CertctlBackupVerifyFailed"));
+}

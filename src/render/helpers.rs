@@ -177,6 +177,69 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("alert_expr", alert_expr);
     env.add_function("partial", partial);
     env.add_function("sanity_queries", sanity_queries);
+    env.add_function("promql", promql);
+    env.add_function("name_ref", name_ref);
+    env.add_function("namespace_ref", namespace_ref);
+}
+
+/// A component's object name as a part of a `promql(...)` expression.
+fn name_ref(component: String, max: Option<usize>) -> Value {
+    Value::from(Serde(serde_json::json!({"ref": "name", "component": component, "max": max.unwrap_or(63)})))
+}
+
+/// The release namespace as a part of a `promql(...)` expression.
+fn namespace_ref() -> Value {
+    Value::from(Serde(serde_json::json!({"ref": "namespace"})))
+}
+
+/// A PromQL expression made of constant text, values (`values.backup.rpo`)
+/// and names (`name_ref`, `namespace_ref`): natively the text, in helm mode
+/// a `print` of the same parts.
+fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, Error> {
+    let helm = is_helm(state);
+    let chart = lookup_str(state, &["spec", "chart", "name"])?;
+    let mut operands = Vec::new();
+    let mut text = String::new();
+    for part in parts.iter() {
+        if let Some(path) = as_path(part) {
+            operands.push(path.expr());
+            continue;
+        }
+        let reference = part.get_attr("ref").ok().and_then(|r| r.as_str().map(str::to_string));
+        match reference.as_deref() {
+            Some("name") => {
+                let component = part.get_attr("component")?.as_str().unwrap_or_default().to_string();
+                let max = usize::try_from(part.get_attr("max")?).unwrap_or(63);
+                if helm {
+                    operands.push(format!("(include \"{chart}.componentName\" (list {} {} {max}))", root(state), serde_json::to_string(&component).expect("a string serializes")));
+                } else {
+                    text.push_str(&component_name(&lookup_str(state, &["release", "name"])?, &chart, &component, max));
+                }
+            }
+            Some("namespace") => {
+                if helm {
+                    operands.push(format!("{}.Release.Namespace", root(state)));
+                } else {
+                    text.push_str(&lookup_str(state, &["release", "namespace"])?);
+                }
+            }
+            _ => {
+                let constant = match json(part)? {
+                    serde_json::Value::String(s) => s,
+                    other => yaml::scalar(&other),
+                };
+                if helm {
+                    operands.push(serde_json::to_string(&constant).expect("a string serializes"));
+                } else {
+                    text.push_str(&constant);
+                }
+            }
+        }
+    }
+    if helm {
+        return Ok(Value::from_safe_string(format!("{{{{ print {} | toJson }}}}", operands.join(" "))));
+    }
+    Ok(literal(state, yaml::string(&text)))
 }
 
 /// The spec's sanity queries as the verify script reads them: one per
