@@ -1,5 +1,5 @@
 //! The restore drill on this machine: the backup and verify scripts exactly
-//! as rendered, run with `/bin/sh` against a real database.
+//! as rendered, run with `/bin/sh` (or `--shell`) against a real database.
 //!
 //! The scripts come from the manifests of one values set (with
 //! `backup.enabled` and `backup.verify.enabled` on). Each container's
@@ -32,6 +32,8 @@ pub struct Target {
     pub pvc_dir: Option<PathBuf>,
     pub s3_endpoint: Option<String>,
     pub verify_only: bool,
+    /// The shell the scripts run with: `/bin/sh`, as the images run them.
+    pub shell: PathBuf,
 }
 
 /// One step of the drill.
@@ -191,14 +193,14 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
                 }
             }
             let unprivileged = root && runnable.script.contains("initdb");
-            let mut command = if unprivileged { Command::new("runuser") } else { Command::new("/bin/sh") };
+            let mut command = if unprivileged { Command::new("runuser") } else { Command::new(&target.shell) };
             if unprivileged {
-                command.args(["-u", RUN_AS, "--", "/bin/sh"]);
+                command.args(["-u", RUN_AS, "--"]).arg(&target.shell);
             }
             command.args(["-c", &runnable.script]).env_clear().envs(&env).current_dir(&pod_dir);
             std::fs::create_dir_all(&pod_dir).map_err(io)?;
             let started = Instant::now();
-            let output = command.output().map_err(|e| Diagnostic::plain(format!("cannot run /bin/sh: {e}")))?;
+            let output = command.output().map_err(|e| Diagnostic::plain(format!("cannot run {}: {e}", target.shell.display())))?;
             let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
             text.push_str(&String::from_utf8_lossy(&output.stderr));
             let ok = output.status.success();

@@ -82,6 +82,9 @@ struct DrillArgs {
     /// Run only the verify job, on what the sink already holds.
     #[arg(long)]
     verify_only: bool,
+    /// The POSIX shell to run the scripts with.
+    #[arg(long, default_value = "/bin/sh", value_name = "PATH")]
+    shell: PathBuf,
     /// Release name the scripts are rendered for.
     #[arg(long, default_value = "release-name", value_name = "NAME")]
     release_name: String,
@@ -250,6 +253,7 @@ fn main() -> ExitCode {
                     pvc_dir: args.pvc_dir,
                     s3_endpoint: args.s3_endpoint,
                     verify_only: args.verify_only,
+                    shell: args.shell,
                 },
             },
         ),

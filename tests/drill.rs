@@ -212,3 +212,23 @@ fn pruning_keeps_exactly_the_configured_number_of_dumps() {
     assert_eq!(left.len(), 3, "{left:?}");
     assert_eq!(&left[..2], ["backup-20240103T020000Z.dump", "backup-20240104T020000Z.dump"]);
 }
+
+#[test]
+fn the_scripts_run_under_busybox_sh_too() {
+    let Some(services) = services() else { return };
+    let Some(busybox) = ["/usr/bin/busybox", "/bin/busybox"].into_iter().find(|p| Path::new(p).exists()) else {
+        assert!(std::env::var_os("CI").is_none(), "CI installs busybox (see .ci/run)");
+        eprintln!("SKIPPED: busybox is not installed");
+        return;
+    };
+    // Called as `sh`, busybox is its shell, as in the images that ship it.
+    let shell_dir = tempfile::tempdir().unwrap();
+    let shell = shell_dir.path().join("sh");
+    std::os::unix::fs::symlink(busybox, &shell).unwrap();
+    Command::new("chmod").args(["0755", shell_dir.path().to_str().unwrap()]).status().unwrap();
+    let url = seeded_database(&services, "drill_busybox");
+    let dir = pvc_dir();
+    let run = drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap(), "--shell", shell.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.verdict.unwrap()["queries"][1]["value"], "5000");
+}
