@@ -282,6 +282,15 @@ text_type!(BucketName, BUCKET_PATTERN, "An S3 bucket name (lowercase, 3 to 63 ch
 #[serde(try_from = "String", into = "String")]
 pub struct ObjectName(String);
 
+/// A DNS-1123 label without its length limit: lowercase letters, digits and
+/// `-`, starting and ending with a letter or digit.
+pub fn is_dns_label(text: &str) -> bool {
+    !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+}
+
 pub const OBJECT_NAME_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
 impl FromStr for ObjectName {

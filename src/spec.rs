@@ -337,11 +337,7 @@ fn is_identifier(s: &str) -> bool {
 }
 
 fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
+    s.len() <= 63 && crate::scalars::is_dns_label(s)
 }
 
 /// A spec and the located tree it was read from (for locating later findings).

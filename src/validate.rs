@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 
 use crate::diagnostic::{nearest, BadInput, Diagnostic};
 use crate::render::Manifest;
+use crate::rules::support::pod_spec;
 
 /// The Kubernetes version whose API types the core schemas come from.
 pub const KUBERNETES_VERSION: &str = "1.33";
@@ -363,15 +364,6 @@ pub struct Reference {
     pub name: String,
     /// Where in the referring document: a JSON pointer.
     pub pointer: String,
-}
-
-/// The pod template of a workload, and its pointer.
-fn pod_spec(object: &Value) -> Option<(&Value, &'static str)> {
-    match object["kind"].as_str()? {
-        "StatefulSet" | "Deployment" | "Job" => Some((&object["spec"]["template"]["spec"], "/spec/template/spec")),
-        "CronJob" => Some((&object["spec"]["jobTemplate"]["spec"]["template"]["spec"], "/spec/jobTemplate/spec/template/spec")),
-        _ => None,
-    }
 }
 
 /// Every Secret, ConfigMap, PVC, Service and ServiceAccount a document names.

@@ -43,12 +43,7 @@ impl Release {
     /// Checks the names as Kubernetes will: DNS-1123 labels (no dots, since
     /// Service names derive from the release name), a release at most 53 characters.
     pub fn new(name: &str, namespace: &str) -> Result<Release, Diagnostic> {
-        let label = |s: &str| {
-            !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                && !s.starts_with('-')
-                && !s.ends_with('-')
-        };
+        let label = crate::scalars::is_dns_label;
         if !label(name) || name.len() > MAX_RELEASE_NAME {
             return Err(Diagnostic::plain(format!("`{name}` is not a valid release name"))
                 .with_help(format!("use lowercase letters, digits and `-`, starting and ending with a letter or digit, at most {MAX_RELEASE_NAME} characters")));

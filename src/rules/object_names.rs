@@ -1,6 +1,7 @@
 //! CG801: object names are valid Kubernetes names that fit their limits.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::scalars::is_dns_label;
 
 pub static RULE: ObjectNamesRule = ObjectNamesRule;
 
@@ -25,13 +26,6 @@ static DOC: RuleDoc = RuleDoc {
         manifests: "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: payments-eu-west-1-blue-green-certctl-backup\nspec:\n  schedule: \"0 2 * * *\"\n  jobTemplate: {}\n",
     },
 };
-
-pub fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
 
 impl Rule for ObjectNamesRule {
     fn doc(&self) -> &'static RuleDoc {
