@@ -178,8 +178,17 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("partial", partial);
     env.add_function("sanity_queries", sanity_queries);
     env.add_function("promql", promql);
+    env.add_function("default_schedule_gap", default_schedule_gap);
     env.add_function("name_ref", name_ref);
     env.add_function("namespace_ref", namespace_ref);
+}
+
+/// The longest gap between two backups the spec's default schedule leaves
+/// over a year, in UTC: a constant of the chart, computed when it is made.
+fn default_schedule_gap(state: &State) -> Result<Value, Error> {
+    let schedule = lookup_str(state, &["spec", "backup", "schedule"])?;
+    let gap = crate::rules::support::longest_gap(&schedule, chrono_tz::UTC).map_or_else(|| "unknown".to_string(), |(gap, _)| crate::rules::support::human(gap));
+    Ok(literal(state, format!("the default schedule \"{schedule}\" leaves at most {gap} between backups (in UTC)")))
 }
 
 /// A component's object name as a part of a `promql(...)` expression.
