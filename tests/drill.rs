@@ -130,22 +130,56 @@ fn a_missing_bucket_fails_the_backup_with_a_clear_message() {
     assert!(!run.stdout.contains("verify/"), "the drill stops at the failed step");
 }
 
-#[test]
-fn a_truncated_dump_is_refused_before_it_is_kept() {
-    let Some(services) = services() else { return };
-    let url = seeded_database(&services, "drill_truncated");
-    // A pg_dump that writes a cut-off file, as when the disk fills mid-dump.
+/// Runs the drill with a `pg_dump` that runs the real one, then spoils its file with `spoil` (sh, `$f` is the file).
+fn drill_with_spoiled_dump(services: &Services, database: &str, spoil: &str) -> (Drill, tempfile::TempDir) {
+    let url = seeded_database(services, database);
     let fake = tempfile::tempdir().unwrap();
-    let script = "#!/bin/sh\nset -e\nfor dir in /usr/lib/postgresql/*/bin; do real=\"$dir/pg_dump\"; done\n\"$real\" \"$@\"\nfor a; do case $a in --file=*) f=${a#--file=};; esac; done\nhead -c 300 \"$f\" > \"$f.cut\" && mv \"$f.cut\" \"$f\"\n";
+    let script = format!(
+        "#!/bin/sh\nset -e\nfor dir in /usr/lib/postgresql/*/bin; do real=\"$dir/pg_dump\"; done\n\"$real\" \"$@\"\nfor a; do case $a in --file=*) f=${{a#--file=}};; esac; done\n{spoil}\n"
+    );
     let path = fake.path().join("pg_dump");
     std::fs::write(&path, script).unwrap();
     Command::new("chmod").args(["0755", path.to_str().unwrap(), fake.path().to_str().unwrap()]).status().unwrap();
     let dir = pvc_dir();
-    let run = drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap()], Some(fake.path()));
+    (drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap()], Some(fake.path())), dir)
+}
+
+fn assert_refused_before_kept(run: &Drill, dir: &Path) {
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stdout.contains("FAIL backup/dump"), "{}", run.stdout);
     assert!(run.stdout.contains("does not read back with pg_restore --list; not keeping it"), "{}", run.stdout);
-    assert_eq!(dumps(dir.path()), Vec::<String>::new(), "neither the dump nor its partial file is left");
+    assert_eq!(dumps(dir), Vec::<String>::new(), "neither the dump nor its partial file is left");
+}
+
+#[test]
+fn a_truncated_dump_is_refused_before_it_is_kept() {
+    let Some(services) = services() else { return };
+    // As when the disk fills mid-dump.
+    let (run, dir) = drill_with_spoiled_dump(&services, "drill_truncated", "head -c 300 \"$f\" > \"$f.cut\" && mv \"$f.cut\" \"$f\"");
+    assert_refused_before_kept(&run, dir.path());
+}
+
+#[test]
+fn a_dump_of_random_bytes_is_refused_before_it_is_kept() {
+    let Some(services) = services() else { return };
+    let (run, dir) = drill_with_spoiled_dump(&services, "drill_random", "head -c 4096 /dev/urandom > \"$f\"");
+    assert_refused_before_kept(&run, dir.path());
+}
+
+#[test]
+fn a_failed_sanity_query_fails_the_verify_job() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_empty_migrations");
+    psql(&url, "DELETE FROM schema_migrations");
+    let dir = pvc_dir();
+    let run = drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let verdict = run.verdict.unwrap();
+    assert_eq!(verdict["ok"], false, "{verdict}");
+    assert_eq!(verdict["queries"][0]["name"], "schema-migrations-applied");
+    assert_eq!(verdict["queries"][0]["value"], "0");
+    assert_eq!(verdict["queries"][0]["ok"], false);
+    assert_eq!(verdict["queries"][1]["ok"], true);
 }
 
 fn verify_only(dir: &Path, url: &str) -> Drill {
