@@ -16,8 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::render::{Manifest, Release, Renderer};
 use crate::rules::support::{containers, script};
@@ -211,11 +209,6 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
         }
     }
     Ok(steps)
-}
-
-/// The verify script's JSON result, from the last step's output.
-pub fn verdict(steps: &[Step]) -> Option<Value> {
-    steps.last()?.output.lines().rev().find_map(|l| serde_json::from_str::<Value>(l).ok().filter(Value::is_object))
 }
 
 #[cfg(test)]
