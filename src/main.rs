@@ -85,24 +85,16 @@ struct DrillArgs {
     /// The POSIX shell to run the scripts with.
     #[arg(long, default_value = "/bin/sh", value_name = "PATH")]
     shell: PathBuf,
-    /// Release name the scripts are rendered for.
-    #[arg(long, default_value = "release-name", value_name = "NAME")]
-    release_name: String,
-    /// Namespace the scripts are rendered for.
-    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
-    namespace: String,
+    #[command(flatten)]
+    release: ReleaseArgs,
 }
 
 #[derive(Args)]
 struct LintArgs {
     #[command(flatten)]
     values: ValueArgs,
-    /// Release name, as in `helm template NAME`.
-    #[arg(long, default_value = "release-name", value_name = "NAME")]
-    release_name: String,
-    /// Namespace the objects are rendered for.
-    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
-    namespace: String,
+    #[command(flatten)]
+    release: ReleaseArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -201,16 +193,23 @@ impl ValueArgs {
     }
 }
 
+/// The release a rendering is for, as `helm template NAME --namespace NS`.
 #[derive(Args)]
-struct RenderArgs {
-    #[command(flatten)]
-    values: ValueArgs,
+struct ReleaseArgs {
     /// Release name, as in `helm template NAME`.
     #[arg(long, default_value = "release-name", value_name = "NAME")]
     release_name: String,
     /// Namespace the objects are rendered for.
     #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
     namespace: String,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    #[command(flatten)]
+    values: ValueArgs,
+    #[command(flatten)]
+    release: ReleaseArgs,
     /// Render with the templates in this directory instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -224,8 +223,8 @@ fn main() -> ExitCode {
             &common,
             &RenderOptions {
                 values: args.values.inputs(),
-                release_name: args.release_name,
-                namespace: args.namespace,
+                release_name: args.release.release_name,
+                namespace: args.release.namespace,
                 templates: args.templates,
             },
         ),
@@ -235,8 +234,8 @@ fn main() -> ExitCode {
             &common,
             &commands::LintCommand {
                 values: args.values.inputs(),
-                release_name: args.release_name,
-                namespace: args.namespace,
+                release_name: args.release.release_name,
+                namespace: args.release.namespace,
                 format: args.format.into(),
                 colour: colour(std::io::stdout().is_terminal()),
             },
@@ -246,8 +245,8 @@ fn main() -> ExitCode {
             &common,
             &commands::DrillCommand {
                 values: args.values.inputs(),
-                release_name: args.release_name,
-                namespace: args.namespace,
+                release_name: args.release.release_name,
+                namespace: args.release.namespace,
                 target: chartgen::drill::Target {
                     database_url: args.database_url,
                     pvc_dir: args.pvc_dir,
