@@ -146,15 +146,6 @@ impl CheckReport {
     }
 }
 
-/// Runs the check over the combinations the options select.
-pub fn run(spec: &LoadedSpec, options: &CheckOptions) -> Result<CheckReport, BadInput> {
-    let start = Instant::now();
-    let combinations = select(spec, options)?;
-    let mut report = Checker::new(spec, options)?.run(spec, combinations, options)?;
-    report.elapsed = start.elapsed();
-    Ok(report)
-}
-
 /// The combinations the options select; none is bad input.
 pub fn select(spec: &LoadedSpec, options: &CheckOptions) -> Result<Vec<Combination>, BadInput> {
     let combinations = matrix::select(spec, options.strategy, options.only.as_deref())?;
@@ -262,13 +253,7 @@ fn check_one(
         findings.push(document_finding(renderer, &manifests[problem.document], CheckKind::Reference.code(), Severity::Error, problem.problem));
     }
     let subject = rules::Subject { spec: &spec.spec, values: &loaded.values, values_tree: &values_json, manifests: &manifests };
-    for finding in rules::run(lint, &subject, &cache.rules) {
-        let problem = validate::Problem { pointer: finding.violation.pointer, message: finding.violation.message };
-        findings.push(match finding.violation.document {
-            Some(index) => document_finding(renderer, &manifests[index], finding.code, finding.severity, problem),
-            None => Finding { code: finding.code, severity: finding.severity, document: None, pointer: Some(problem.pointer), file: None, line: None, message: problem.message, detail: None },
-        });
-    }
+    findings.extend(lint_findings(renderer, lint, &subject, &cache.rules));
     let mut change = None;
     if let Some(dir) = golden {
         let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
@@ -331,6 +316,20 @@ pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest
         RELEASE.1,
         to_stream(chart, manifests)
     )
+}
+
+/// The lint rules' findings on one rendering, located in the templates.
+pub fn lint_findings(renderer: &Renderer, config: &rules::Config, subject: &rules::Subject<'_>, cache: &rules::DocumentCache) -> Vec<Finding> {
+    rules::run(config, subject, cache)
+        .into_iter()
+        .map(|finding| {
+            let problem = validate::Problem { pointer: finding.violation.pointer, message: finding.violation.message };
+            match finding.violation.document {
+                Some(index) => document_finding(renderer, &subject.manifests[index], finding.code, finding.severity, problem),
+                None => Finding { code: finding.code, severity: finding.severity, document: None, pointer: Some(problem.pointer), file: None, line: None, message: problem.message, detail: None },
+            }
+        })
+        .collect()
 }
 
 fn document_finding(renderer: &Renderer, manifest: &Manifest, code: &'static str, severity: Severity, problem: validate::Problem) -> Finding {

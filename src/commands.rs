@@ -212,29 +212,12 @@ pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> 
     let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
     let release = Release::new(&command.release_name, &command.namespace)?;
     let values = values::load(&loaded.spec, &command.values)?;
-    let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release)?;
+    let renderer = Renderer::builtin();
+    let manifests = renderer.render(&loaded.spec, &values.values, &release)?;
     let tree = values.tree.to_json();
     let subject = rules::Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
-    let findings: Vec<check::Finding> = rules::run(&config, &subject, &rules::DocumentCache::default())
-        .into_iter()
-        .map(|f| check::Finding {
-            code: f.code,
-            severity: f.severity,
-            document: f.violation.document.map(|i| format!("{}/{}", manifests[i].kind(), manifests[i].name())),
-            pointer: Some(f.violation.pointer),
-            file: f.violation.document.map(|i| format!("{}.j2", manifests[i].source)),
-            line: None,
-            message: f.violation.message,
-            detail: None,
-        })
-        .collect();
-    let flags = values::flags()
-        .into_iter()
-        .map(|flag| {
-            let value = flag.path.split('.').fold(&tree, |node, key| &node[key]).clone();
-            (flag.path, value)
-        })
-        .collect();
+    let findings = check::lint_findings(&renderer, &config, &subject, &rules::DocumentCache::default());
+    let flags = matrix::flags_of(&tree);
     let result = check::CombinationResult {
         combination: matrix::Combination { id: "values".to_string(), flags, scenario: None },
         documents: manifests.iter().map(|m| check::Document { kind: m.kind().into(), name: m.name().into(), source: m.source.clone() }).collect(),

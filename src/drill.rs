@@ -133,6 +133,8 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
         return Err(Diagnostic::plain("the S3 sink needs --s3-endpoint: the S3 API to upload to (a local one such as moto)").into());
     }
     let root = running_as_root();
+    // The server programs (initdb, pg_ctl) are often off PATH; the caller's PATH comes first.
+    let path = format!("{}:{}", std::env::var("PATH").unwrap_or_default(), postgres_bin_dirs().join(":"));
     let io = |e: std::io::Error| Diagnostic::plain(format!("cannot prepare the drill's directories under {}: {e}", work.display()));
     let mut steps = Vec::new();
     let mut jobs = Vec::new();
@@ -146,8 +148,7 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
         let mut volumes: BTreeMap<String, PathBuf> = BTreeMap::new();
         for runnable in runnables(&manifests, job) {
             let mut env: BTreeMap<String, String> = BTreeMap::new();
-            // The server programs (initdb, pg_ctl) are often off PATH; the caller's PATH comes first.
-            env.insert("PATH".into(), format!("{}:{}", std::env::var("PATH").unwrap_or_default(), postgres_bin_dirs().join(":")));
+            env.insert("PATH".into(), path.clone());
             for (volume, mount) in &runnable.mounts {
                 let local = match (volume.as_str(), &target.pvc_dir) {
                     ("backups", Some(dir)) => dir.clone(),

@@ -98,17 +98,22 @@ pub fn scenarios(spec: &LoadedSpec) -> Result<Vec<Combination>, BadInput> {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let mut combination = Combination { id: format!("scenario-{name}"), flags: Assignment::new(), scenario: Some(path) };
         let loaded = values(spec, &combination)?;
-        let json = serde_json::to_value(&loaded.values).expect("values serialize");
-        let at = |path: &str| path.split('.').fold(&json, |node, key| &node[key]).clone();
-        for flag in values::flags() {
-            if applies(&flag, &combination.flags) {
-                let value = at(&flag.path);
-                combination.flags.insert(flag.path, value);
-            }
-        }
+        combination.flags = flags_of(&loaded.tree.to_json());
         out.push(combination);
     }
     Ok(out)
+}
+
+/// The flags a values tree sets, leaving out those whose dependency does not hold.
+pub fn flags_of(values: &serde_json::Value) -> Assignment {
+    let mut flags = Assignment::new();
+    for flag in values::flags() {
+        if applies(&flag, &flags) {
+            let value = flag.path.split('.').fold(values, |node, key| &node[key]).clone();
+            flags.insert(flag.path, value);
+        }
+    }
+    flags
 }
 
 /// The combinations a check runs: the strategy's, then the scenarios,

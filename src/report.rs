@@ -55,6 +55,16 @@ pub fn summary(report: &CheckReport) -> String {
     format!("{} in {} ms", parts.join(", "), report.elapsed.as_millis())
 }
 
+/// A finding as one line: `Kind/name /pointer: message`.
+fn one_line(finding: &Finding) -> String {
+    format!(
+        "{}{}{}",
+        finding.document.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
+        finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default(),
+        finding.message
+    )
+}
+
 fn location(finding: &Finding) -> Option<String> {
     let file = finding.file.as_ref()?;
     Some(match finding.line {
@@ -226,10 +236,7 @@ fn sarif(report: &CheckReport) -> Value {
                 "ruleId": finding.code,
                 "ruleIndex": index(finding.code),
                 "level": level(finding.severity),
-                "message": {"text": format!("{}: {}{}{}", result.combination.id,
-                    finding.document.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
-                    finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default(),
-                    finding.message)},
+                "message": {"text": format!("{}: {}", result.combination.id, one_line(finding))},
                 "properties": {"combination": result.combination.id, "flags": result.combination.flags},
             });
             if let Some(file) = &finding.file {
@@ -277,12 +284,7 @@ fn github(report: &CheckReport) -> String {
                 properties.push(format!("line={line}"));
             }
             properties.push(format!("title={}", escape_property(&format!("chartgen {} ({})", finding.code, result.combination.id))));
-            let message = format!(
-                "{}{}{}",
-                finding.document.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
-                finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default(),
-                finding.message
-            );
+            let message = one_line(finding);
             let command = match finding.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
