@@ -178,3 +178,36 @@ fn a_usage_error_exits_2() {
     assert_eq!(run.code, 2);
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn a_set_nested_past_the_depth_limit_is_refused_where_it_goes_too_deep_not_a_crash() {
+    // 14,000 nested indexes once overflowed the stack (exit 134).
+    let run = rejected(&["--set", &format!("a{}=1", "[0]".repeat(14_000))]);
+    assert_mentions(&run, &["--set:1:599", "nested deeper than 200 levels"]);
+}
+
+#[test]
+fn set_json_nested_past_the_depth_limit_is_refused_where_it_goes_too_deep() {
+    let run = rejected(&["--set-json", &format!("backup={}", "[".repeat(14_000))]);
+    assert_mentions(&run, &["--set-json:1:207", "nested deeper than 200 levels"]);
+}
+
+#[test]
+fn a_set_at_the_depth_limit_goes_through_every_check_without_crashing() {
+    let deepest = format!("backup.x={}1{}", "{\"k\":".repeat(198), "}".repeat(198));
+    let run = rejected(&["--set-json", &deepest]);
+    assert_mentions(&run, &["unknown key `x`"]);
+}
+
+#[test]
+fn a_set_over_the_size_limit_is_refused_without_echoing_it() {
+    // The command line cannot carry it (Linux caps one argument at 128 KiB);
+    // a runbook command can.
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = format!("```sh\nhelm upgrade --install db ./chart --set backup.s3.prefix={}\n```\n", "x".repeat(1 << 20));
+    let path = display(&temp_file(&dir, "runbook.md", runbook.as_bytes()));
+    let run = chartgen(&["docs", &path]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains(&format!("--set:1:1: the argument is {} bytes long, over the limit of 1048576 bytes", (1 << 20) + 17)), "{}", run.stdout);
+    assert!(run.stdout.len() < 2000, "the argument is not echoed: {} bytes", run.stdout.len());
+}
