@@ -306,11 +306,12 @@ pub fn runbook_results(spec: &LoadedSpec, files: &[PathBuf]) -> Result<Vec<Combi
         .collect())
 }
 
-/// The golden text of a combination: a header naming it, then the documents.
+/// The golden text of a combination: a header that begins with the marker
+/// naming it, then the documents.
 pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest]) -> String {
     format!(
-        "# Golden snapshot of combination `{}` ({}), release {} in namespace {}.\n# Review changes, then accept them with `chartgen check --update`.\n{}",
-        combination.id,
+        "{} ({}), release {} in namespace {}.\n# Review changes, then accept them with `chartgen check --update`.\n{}",
+        snapshot::marker(&combination.id),
         combination.describe(),
         RELEASE.0,
         RELEASE.1,

@@ -3,7 +3,9 @@
 //!
 //! A missing golden is a finding, never written silently; `--update` writes
 //! new and changed goldens and deletes those of combinations that no longer
-//! exist; a mismatch is reported as a unified diff.
+//! exist; a mismatch is reported as a unified diff. Every golden begins with
+//! a marker naming its combination, so that a file chartgen did not write is
+//! never taken for a golden and deleted.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,21 @@ pub enum Change {
     Unchanged,
     Created,
     Updated,
+}
+
+/// How the first line of every golden begins, before the combination's id
+/// in backquotes.
+pub const MARKER: &str = "# chartgen golden snapshot of combination ";
+
+/// The start of a combination's golden: the marker with its id.
+pub fn marker(id: &str) -> String {
+    format!("{MARKER}`{id}`")
+}
+
+/// The combination a golden's marker names, if the text begins with one.
+pub fn marked_id(text: &str) -> Option<&str> {
+    let (id, _) = text.strip_prefix(MARKER)?.strip_prefix('`')?.split_once('`')?;
+    (!id.contains('\n')).then_some(id)
 }
 
 /// The golden file of a combination.
@@ -61,15 +78,19 @@ pub fn update(dir: &Path, id: &str, rendered: &str) -> Result<Change, BadInput> 
     Ok(change)
 }
 
-/// Goldens in `dir` whose combination is not among `ids`.
+/// Goldens in `dir` whose combination is not among `ids`: files whose
+/// marker names the combination of their file name, as chartgen writes them.
+/// Any other file is someone else's and is left alone.
 pub fn stale(dir: &Path, ids: &BTreeSet<String>) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut out: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
+            let Some(id) = p.file_stem().and_then(|stem| stem.to_str()) else { return false };
             p.extension().is_some_and(|x| x == "yaml")
-                && p.file_stem().is_some_and(|stem| !ids.contains(stem.to_string_lossy().as_ref()))
+                && !ids.contains(id)
+                && std::fs::read_to_string(p).is_ok_and(|text| marked_id(&text) == Some(id))
         })
         .collect();
     out.sort();
@@ -91,12 +112,33 @@ mod tests {
         assert_eq!(update(dir.path(), "a", "x: 2\n").unwrap(), Change::Updated);
     }
 
+    fn golden(id: &str) -> String {
+        format!("{} (x=1)\nx: 1\n", marker(id))
+    }
+
+    #[test]
+    fn the_marker_names_the_combination() {
+        assert_eq!(marked_id(&golden("backup+sink-s3")), Some("backup+sink-s3"));
+        assert_eq!(marked_id("x: 1\n"), None);
+        assert_eq!(marked_id(&format!("x: 1\n{}", golden("a"))), None, "only at the start");
+        assert_eq!(marked_id(&format!("{MARKER}`a\n`")), None);
+    }
+
     #[test]
     fn goldens_of_vanished_combinations_are_stale() {
         let dir = tempfile::tempdir().unwrap();
-        update(dir.path(), "kept", "x\n").unwrap();
-        update(dir.path(), "gone", "x\n").unwrap();
+        update(dir.path(), "kept", &golden("kept")).unwrap();
+        update(dir.path(), "gone", &golden("gone")).unwrap();
         let ids = BTreeSet::from(["kept".to_string()]);
         assert_eq!(stale(dir.path(), &ids), vec![dir.path().join("gone.yaml")]);
+    }
+
+    #[test]
+    fn files_without_their_own_marker_are_never_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("values-prod.yaml"), "# values for production\nreplicas: 3\n").unwrap();
+        std::fs::write(dir.path().join("copy-of-defaults.yaml"), golden("defaults")).unwrap();
+        std::fs::write(dir.path().join("chartgen.yaml"), format!("# mentions {MARKER}\n")).unwrap();
+        assert_eq!(stale(dir.path(), &BTreeSet::new()), Vec::<PathBuf>::new());
     }
 }

@@ -141,7 +141,7 @@ fn a_missing_golden_fails_and_is_not_written() {
 fn update_writes_new_goldens_and_deletes_those_of_vanished_combinations() {
     let golden = golden_copy();
     std::fs::remove_file(golden.path().join("defaults.yaml")).unwrap();
-    std::fs::write(golden.path().join("no-longer-a-combination.yaml"), "x\n").unwrap();
+    std::fs::write(golden.path().join("no-longer-a-combination.yaml"), vanished_golden()).unwrap();
     let run = check(&["--golden", golden.path().to_str().unwrap(), "--update"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("created golden of defaults"), "{}", run.stdout);
@@ -149,6 +149,35 @@ fn update_writes_new_goldens_and_deletes_those_of_vanished_combinations() {
     assert!(!golden.path().join("no-longer-a-combination.yaml").exists());
     let again = check(&["--golden", golden.path().to_str().unwrap()]);
     assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+/// A golden as chartgen wrote it for a combination that no longer exists.
+fn vanished_golden() -> String {
+    let golden = std::fs::read_to_string(root().join("fixtures/golden/certctl/backup.yaml")).unwrap();
+    assert!(golden.starts_with("# chartgen golden snapshot of combination `backup` ("), "{golden}");
+    golden.replacen("`backup`", "`no-longer-a-combination`", 1)
+}
+
+#[test]
+fn update_deletes_only_the_goldens_chartgen_wrote() {
+    let golden = golden_copy();
+    let theirs = [
+        ("values-prod.yaml", "# Production values, kept with the goldens.\nbackup:\n  enabled: true\n".to_string()),
+        ("chartgen.yaml", std::fs::read_to_string(root().join("fixtures/specs/certctl.yaml")).unwrap()),
+        // A golden copied by hand under another name names another combination.
+        ("defaults-reviewed.yaml", std::fs::read_to_string(golden.path().join("defaults.yaml")).unwrap()),
+    ];
+    for (name, text) in &theirs {
+        std::fs::write(golden.path().join(name), text).unwrap();
+    }
+    std::fs::write(golden.path().join("no-longer-a-combination.yaml"), vanished_golden()).unwrap();
+    let run = check(&["--golden", golden.path().to_str().unwrap(), "--update"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(!golden.path().join("no-longer-a-combination.yaml").exists(), "{}", run.stdout);
+    for (name, text) in &theirs {
+        assert_eq!(&std::fs::read_to_string(golden.path().join(name)).unwrap(), text, "{name} was changed");
+    }
+    assert_eq!(run.stdout.matches("deleted stale golden").count(), 1, "{}", run.stdout);
 }
 
 #[test]
