@@ -314,11 +314,78 @@ pub fn compile(renderer: &Renderer, spec: &Spec) -> Result<Chart, BadInput> {
     files.insert("README.md".to_string(), readme(spec));
     files.insert(".helmignore".to_string(), HELMIGNORE.to_string());
     for (file, text) in &files {
-        if file.starts_with("templates/") && text.contains("{{ .Values") {
-            return Err(Diagnostic::plain(format!("{file}: a value is read relative to `.`, which a partial changes")).into());
+        if file.starts_with("templates/")
+            && let Some(line) = relative_values_read(text)
+        {
+            return Err(Diagnostic::plain(format!("{file}:{line}: a value is read relative to `.`, which a partial changes")).into());
         }
     }
     Ok(Chart { name: chart.clone(), files, report: reports })
+}
+
+/// The line of the first action in a Go template that reads `.Values`
+/// relative to `.`, which a partial rebinds. Text outside actions, comments
+/// and string literals are printed or ignored by Go, never evaluated: spec
+/// text holding `{{` is printed as a string literal, so it cannot trip this.
+fn relative_values_read(template: &str) -> Option<usize> {
+    let mut searched = 0;
+    while let Some(found) = template[searched..].find("{{") {
+        let start = searched + found;
+        let (code, end) = action_code(&template[start + 2..]);
+        if reads_values_relative_to_dot(&code) {
+            return Some(template[..start].matches('\n').count() + 1);
+        }
+        searched = start + 2 + end;
+    }
+    None
+}
+
+/// The code of the action that `rest` (the text after its `{{`) opens, with
+/// comments and string, raw string and character literals left out, and the
+/// length of the action up to and including its `}}`.
+fn action_code(rest: &str) -> (String, usize) {
+    let opening = rest.strip_prefix('-').unwrap_or(rest).trim_start();
+    if opening.starts_with("/*") {
+        let comment = rest.len() - opening.len() + 2;
+        let end = rest[comment..].find("*/").and_then(|close| rest[comment + close..].find("}}").map(|to| comment + close + to + 2));
+        return (String::new(), end.unwrap_or(rest.len()));
+    }
+    let mut code = String::new();
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '}' if rest[i..].starts_with("}}") => return (code, i + 2),
+            '"' | '\'' => {
+                // An escaped quote does not close the literal.
+                let mut escaped = false;
+                for (_, inner) in chars.by_ref() {
+                    if inner == c && !escaped {
+                        break;
+                    }
+                    escaped = inner == '\\' && !escaped;
+                }
+                code.push(' ');
+            }
+            '`' => {
+                chars.by_ref().find(|&(_, inner)| inner == '`');
+                code.push(' ');
+            }
+            _ => code.push(c),
+        }
+    }
+    (code, rest.len())
+}
+
+/// Whether action code reads `.Values` from `.` (`.Values.x`, `(.Values)`)
+/// rather than from a variable or a field (`$.Values`, `$root.Values`).
+fn reads_values_relative_to_dot(code: &str) -> bool {
+    code.match_indices(".Values").any(|(at, field)| {
+        let before = code[..at].chars().next_back();
+        let after = code[at + field.len()..].chars().next();
+        let continues_a_name = |c: char| c.is_alphanumeric() || c == '_';
+        !before.is_some_and(|c| continues_a_name(c) || c == '$' || c == ')')
+            && !after.is_some_and(continues_a_name)
+    })
 }
 
 /// The chart's README: what it deploys, how to install it, and the values table from the model.
@@ -604,6 +671,23 @@ mod tests {
     fn one_line_pieces_merge_on_their_line() {
         let merged = merge_two(&condition("$root", &flag("a"), &true.into()), "{{ x }}", "{{ y }}");
         assert_eq!(merged, "{{ if $root.Values.a }}{{ x }}{{ else }}{{ y }}{{ end }}");
+    }
+
+    #[test]
+    fn a_value_read_relative_to_dot_is_found_in_actions_only() {
+        assert_eq!(relative_values_read("a: 1\nb: {{ .Values.x }}"), Some(2));
+        assert_eq!(relative_values_read("{{- index (.Values) \"x\" }}"), Some(1));
+        assert_eq!(relative_values_read("{{ printf \"%s {{\" .Values.x }}"), Some(1));
+        for inert in [
+            "{{ $.Values.x }} {{ $root.Values.x }}",
+            "text naming .Values and {{ .Valuesque }}",
+            "{{ \"{{ .Values.x }}\" }}",
+            "{{ \"quote \\\" {{ .Values.x }}\" }}",
+            "{{ `{{ .Values.x }}` }}",
+            "{{/* reads .Values */}} {{- /* .Values */ -}}",
+        ] {
+            assert_eq!(relative_values_read(inert), None, "{inert}");
+        }
     }
 
     #[test]

@@ -4,6 +4,9 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
 use chartgen::helm::{self, repeated_run};
 use chartgen::render::Renderer;
 use chartgen::spec;
@@ -170,4 +173,48 @@ fn regenerating_replaces_the_previous_chart_whole() {
 fn the_committed_chart_is_current() {
     let run = chartgen(&["generate", "--check", "--out", common::root().join("charts-out").to_str().unwrap()]);
     assert_eq!(run.code, 0, "charts-out/ is stale; run `cargo run -- generate`:\n{}", run.stdout);
+}
+
+/// The certctl spec copied into `dir` with one edit, less its `check:`
+/// section, whose paths are relative to the fixtures.
+fn spec_copy(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap();
+    let (text, _check) = text.split_once("\ncheck:\n").unwrap();
+    assert!(text.contains(from), "the spec has no `{from}`");
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{}\n", text.replacen(from, to, 1))).unwrap();
+    path
+}
+
+#[test]
+fn spec_text_that_looks_like_a_template_is_printed_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let description = "{{ $value }} certificates expire soon; backups are at most {{ .Values.backup.rpo }} old.";
+    let spec = spec_copy(dir.path(), "spec.yaml", "{{ $value }} certificates managed by certctl expire soon and have not been renewed.", description);
+    let out = dir.path().join("out");
+    let run = chartgen(&["--spec", spec.to_str().unwrap(), "generate", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let template = std::fs::read_to_string(out.join("certctl/templates/prometheusrule.yaml")).unwrap();
+    // A Go string literal: Helm prints its contents and evaluates nothing in it.
+    let printed = format!("description: {{{{ {} }}}}", serde_json::to_string(&format!("\"{description}\"")).unwrap());
+    assert!(template.contains(&printed), "{printed} not in\n{template}");
+    let Some(python) = std::env::var_os("CHARTGEN_PYTHON") else {
+        eprintln!("SKIPPED the Helm rendering: set CHARTGEN_PYTHON to a Python with helm-python-sdk (bash .ci/run does)");
+        return;
+    };
+    let request = serde_json::json!({
+        "op": "render",
+        "chart": out.join("certctl"),
+        "cases": [{"values": {"monitoring": {"prometheusRules": {"enabled": true}}}, "name": "release-name", "namespace": "default"}],
+    });
+    let mut oracle = Command::new(python)
+        .arg(common::root().join("tests/helm/chart_oracle.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    serde_json::to_writer(oracle.stdin.take().unwrap(), &request).unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&oracle.wait_with_output().unwrap().stdout).unwrap();
+    let rule = answer[0]["manifests"]["certctl/templates/prometheusrule.yaml"].as_str().unwrap_or_else(|| panic!("no rule rendered: {answer}"));
+    assert!(rule.contains(&format!("description: \"{description}\"")), "{rule}");
 }
