@@ -601,13 +601,10 @@ fn files_under(dir: &Path) -> BTreeSet<String> {
 pub fn write_chart(chart: &Chart, dir: &Path) -> Result<(), BadInput> {
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let io = |what: &str, path: &Path, e: std::io::Error| Diagnostic::plain(format!("cannot {what} {}: {e}", path.display()));
-    if dir.exists() {
-        let chart_yaml = std::fs::read_to_string(dir.join("Chart.yaml")).unwrap_or_default();
-        if !chart_yaml.contains(&format!("{GENERATED_ANNOTATION}: \"true\"")) {
-            return Err(Diagnostic::plain(format!("refusing to overwrite {}: chartgen did not generate it", dir.display()))
-                .with_help(format!("its Chart.yaml lacks the `{GENERATED_ANNOTATION}` annotation; choose another --out, or remove the directory yourself"))
-                .into());
-        }
+    if dir.exists() && !generated_by_chartgen(dir) {
+        return Err(Diagnostic::plain(format!("refusing to overwrite {}: chartgen did not generate it", dir.display()))
+            .with_help(format!("its Chart.yaml lacks the `{GENERATED_ANNOTATION}` annotation; choose another --out, or remove the directory yourself"))
+            .into());
     }
     std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
     let staging = tempfile::Builder::new().prefix(&format!(".{}.", chart.name)).tempdir_in(parent).map_err(|e| io("create a directory in", parent, e))?;
@@ -633,6 +630,19 @@ pub fn write_chart(chart: &Chart, dir: &Path) -> Result<(), BadInput> {
     }
     let _ = std::fs::remove_dir_all(&previous);
     Ok(())
+}
+
+/// Whether the chart in `dir` is one chartgen generated: its Chart.yaml
+/// parses and sets the annotation, which a mention in a comment does not.
+fn generated_by_chartgen(dir: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(dir.join("Chart.yaml")) else { return false };
+    let Ok(chart_yaml) = crate::source::load_bytes("Chart.yaml", bytes) else { return false };
+    // An annotation's name may hold dots, so it is looked up as one key.
+    let annotation = match chart_yaml.get("annotations").map(|a| &a.value) {
+        Some(crate::source::Value::Map(annotations)) => annotations.get(GENERATED_ANNOTATION).map(|m| &m.node.value),
+        _ => None,
+    };
+    matches!(annotation, Some(crate::source::Value::Str(value)) if value == "true")
 }
 
 #[cfg(test)]

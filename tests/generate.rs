@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -175,6 +176,30 @@ fn the_committed_chart_is_current() {
     assert_eq!(run.code, 0, "charts-out/ is stale; run `cargo run -- generate`:\n{}", run.stdout);
 }
 
+/// Every file under `dir`, by path inside it.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                out.insert(path.strip_prefix(base).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
 /// The certctl spec copied into `dir` with one edit, less its `check:`
 /// section, whose paths are relative to the fixtures.
 fn spec_copy(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
@@ -184,6 +209,29 @@ fn spec_copy(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, format!("{}\n", text.replacen(from, to, 1))).unwrap();
     path
+}
+
+#[test]
+fn generate_refuses_a_chart_whose_chart_yaml_does_not_set_the_annotation() {
+    let hand_written = [
+        "# Unlike the charts marked chartgen/generated: \"true\", this one is kept by hand.\napiVersion: v2\nname: certctl\nversion: 9.9.9\n",
+        "apiVersion: v2\nname: certctl\nversion: 9.9.9\ndescription: 'chartgen/generated: \"true\"'\nannotations:\n  owner: platform\n",
+        "apiVersion: v2\nname: certctl\nversion: 9.9.9\nannotations:\n  chartgen/generated: \"false\"\n",
+        "apiVersion: v2\nname: certctl\nversion: 9.9.9\nannotations: [\n# chartgen/generated: \"true\"\n",
+    ];
+    for chart_yaml in hand_written {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("certctl");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("Chart.yaml"), chart_yaml).unwrap();
+        std::fs::write(chart.join("templates/deployment.yaml"), "kind: Deployment\n").unwrap();
+        let before = tree(&chart);
+        let run = generate(dir.path(), &[]);
+        assert_eq!(run.code, 2, "{chart_yaml}");
+        assert!(run.stderr.contains("refusing to overwrite"), "{}", run.stderr);
+        assert_eq!(tree(&chart), before, "untouched: {chart_yaml}");
+        assert_eq!(names(dir.path()), ["certctl"], "nothing written beside it");
+    }
 }
 
 #[test]
