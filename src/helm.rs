@@ -596,8 +596,11 @@ fn files_under(dir: &Path) -> BTreeSet<String> {
 }
 
 /// Writes the chart to `dir`, replacing a chart chartgen generated there
-/// before, and nothing else: the files go to a temporary directory beside
-/// it first, which then takes its place.
+/// before, and nothing else. The files go to a staging directory beside it,
+/// which then trades places with the old chart in one step where the system
+/// can swap directories (Linux): `dir` holds the whole old chart or the whole
+/// new one at every instant, even when chartgen is killed. What a killed run
+/// leaves beside it, the next run deletes.
 pub fn write_chart(chart: &Chart, dir: &Path) -> Result<(), BadInput> {
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let io = |what: &str, path: &Path, e: std::io::Error| Diagnostic::plain(format!("cannot {what} {}: {e}", path.display()));
@@ -607,7 +610,12 @@ pub fn write_chart(chart: &Chart, dir: &Path) -> Result<(), BadInput> {
             .into());
     }
     std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
-    let staging = tempfile::Builder::new().prefix(&format!(".{}.", chart.name)).tempdir_in(parent).map_err(|e| io("create a directory in", parent, e))?;
+    remove_leftovers(parent, &chart.name);
+    // Until it is kept, a staging directory is deleted when an error returns early.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!("{}{}.", scratch_prefix(&chart.name), std::process::id()))
+        .tempdir_in(parent)
+        .map_err(|e| io("create a directory in", parent, e))?;
     for (file, text) in &chart.files {
         let path = staging.path().join(file);
         if let Some(folder) = path.parent() {
@@ -615,20 +623,23 @@ pub fn write_chart(chart: &Chart, dir: &Path) -> Result<(), BadInput> {
         }
         std::fs::write(&path, text).map_err(|e| io("write", &path, e))?;
     }
-    let staged = staging.keep();
-    let previous = parent.join(format!(".{}.previous-{}", chart.name, std::process::id()));
-    if dir.exists()
-        && let Err(e) = std::fs::rename(dir, &previous)
-    {
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(io("move aside", dir, e).into());
+    if !dir.exists() {
+        std::fs::rename(staging.path(), dir).map_err(|e| io("move into place", dir, e))?;
+        let _ = staging.keep();
+        return Ok(());
     }
-    if let Err(e) = std::fs::rename(&staged, dir) {
-        let _ = std::fs::rename(&previous, dir);
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(io("move into place", dir, e).into());
+    if exchange(staging.path(), dir).map_err(|e| io("replace", dir, e))? {
+        // The staging directory now holds the old chart. Should deleting it
+        // fail, it is a leftover the next run deletes.
+        let _ = staging.close();
+        return Ok(());
     }
-    let _ = std::fs::remove_dir_all(&previous);
+    let mut aside = staging.path().as_os_str().to_owned();
+    aside.push(".old");
+    let aside = std::path::PathBuf::from(aside);
+    replace_in_two_steps(staging.path(), dir, &aside).map_err(|e| io("replace", dir, e))?;
+    let _ = staging.keep();
+    let _ = std::fs::remove_dir_all(&aside);
     Ok(())
 }
 
@@ -643,6 +654,77 @@ fn generated_by_chartgen(dir: &Path) -> bool {
         _ => None,
     };
     matches!(annotation, Some(crate::source::Value::Str(value)) if value == "true")
+}
+
+/// How every directory `write_chart` makes beside the chart begins: hidden,
+/// chartgen's and the chart's, then the id of the process that made it.
+fn scratch_prefix(chart: &str) -> String {
+    format!(".chartgen-{chart}.")
+}
+
+/// Deletes what runs that were killed left beside the chart: staging
+/// directories, and old charts not yet deleted. Only chartgen's directories
+/// for this chart whose process has ended; a live run's are its own.
+fn remove_leftovers(parent: &Path, chart: &str) {
+    let prefix = scratch_prefix(chart);
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|rest| rest.split('.').next()).and_then(|pid| pid.parse::<u32>().ok());
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if let Some(pid) = pid
+            && is_dir
+            && !process_alive(pid)
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    use rustix::process::{test_kill_process, Pid};
+    // A process of another user answers EPERM: it is alive too. Only a
+    // positive id names one process; anything else is never deleted.
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else { return true };
+    test_kill_process(pid) != Err(rustix::io::Errno::SRCH)
+}
+
+/// Without a way to ask, every run counts as alive and nothing is deleted.
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
+}
+
+/// Swaps two directories in one step (`renameat2` with `RENAME_EXCHANGE`).
+/// `Ok(false)` when the kernel or the file system cannot.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    use rustix::io::Errno;
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(e) if [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP].contains(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// The fallback where directories cannot be swapped: the old chart moves
+/// aside, then the new one in. Between the two renames `dir` is missing;
+/// a run killed there leaves the old chart `aside`, and the next run
+/// deletes it.
+fn replace_in_two_steps(staged: &Path, dir: &Path, aside: &Path) -> std::io::Result<()> {
+    std::fs::rename(dir, aside)?;
+    if let Err(e) = std::fs::rename(staged, dir) {
+        let _ = std::fs::rename(aside, dir);
+        return Err(e);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -698,6 +780,20 @@ mod tests {
         ] {
             assert_eq!(relative_values_read(inert), None, "{inert}");
         }
+    }
+
+    #[test]
+    fn without_a_swap_the_old_chart_moves_aside_and_the_new_one_in() {
+        let parent = tempfile::tempdir().unwrap();
+        let [staged, dir, aside] = ["staged", "chart", "aside"].map(|name| parent.path().join(name));
+        for (folder, version) in [(&staged, "new"), (&dir, "old")] {
+            std::fs::create_dir(folder).unwrap();
+            std::fs::write(folder.join("Chart.yaml"), version).unwrap();
+        }
+        replace_in_two_steps(&staged, &dir, &aside).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("Chart.yaml")).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(aside.join("Chart.yaml")).unwrap(), "old");
+        assert!(!staged.exists());
     }
 
     #[test]

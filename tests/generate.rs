@@ -1,17 +1,23 @@
 //! `chartgen generate`: the chart it writes reads like a hand-written one,
-//! `--check` reports staleness with a diff and the fixing command, and a
-//! directory chartgen did not make is never overwritten.
+//! `--check` reports staleness with a diff and the fixing command, a
+//! directory chartgen did not make is never overwritten, and a run killed at
+//! any point leaves the previous chart whole.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chartgen::helm::{self, repeated_run};
 use chartgen::render::Renderer;
 use chartgen::spec;
 use common::chartgen;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 fn generate(out: &std::path::Path, extra: &[&str]) -> common::Run {
     let mut args = vec!["generate", "--out", out.to_str().unwrap()];
@@ -211,6 +217,8 @@ fn spec_copy(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
     path
 }
 
+const CERTCTL_DESCRIPTION: &str = "PostgreSQL operations for certctl: backups, migrations, alerts and the database itself.";
+
 #[test]
 fn generate_refuses_a_chart_whose_chart_yaml_does_not_set_the_annotation() {
     let hand_written = [
@@ -265,4 +273,211 @@ fn spec_text_that_looks_like_a_template_is_printed_as_it_is() {
     let answer: serde_json::Value = serde_json::from_slice(&oracle.wait_with_output().unwrap().stdout).unwrap();
     let rule = answer[0]["manifests"]["certctl/templates/prometheusrule.yaml"].as_str().unwrap_or_else(|| panic!("no rule rendered: {answer}"));
     assert!(rule.contains(&format!("description: \"{description}\"")), "{rule}");
+}
+
+/// How every directory `generate` makes beside the chart begins.
+const SCRATCH: &str = ".chartgen-certctl.";
+
+/// The process id in the name of a directory `generate` made beside the chart.
+fn scratch_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(SCRATCH)?.split('.').next()?.parse().ok()
+}
+
+#[test]
+fn leftovers_of_ended_runs_are_deleted_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ended = Command::new("true").spawn().unwrap();
+    let ended_pid = ended.id();
+    ended.wait().unwrap();
+    let alive_pid = std::process::id();
+    let kept = [
+        format!("{SCRATCH}{alive_pid}.aBc123"),
+        format!(".chartgen-ledger.{ended_pid}.aBc123"),
+        ".certctl.previous-1234".to_string(),
+        format!("chartgen-certctl.{ended_pid}.aBc123"),
+    ];
+    let deleted = [format!("{SCRATCH}{ended_pid}.aBc123"), format!("{SCRATCH}{ended_pid}.aBc123.old")];
+    for name in kept.iter().chain(&deleted) {
+        std::fs::create_dir_all(dir.path().join(name).join("templates")).unwrap();
+    }
+    assert_eq!(generate(dir.path(), &[]).code, 0);
+    let mut expected: Vec<String> = kept.to_vec();
+    expected.push("certctl".to_string());
+    expected.sort();
+    assert_eq!(names(dir.path()), expected);
+}
+
+/// One lane of the kill test: `generate` run again and again into its own
+/// directory, each run writing the chart that is not there yet, and killed
+/// a random time after it starts writing.
+struct Lane {
+    out: PathBuf,
+    specs: [PathBuf; 2],
+    rng: StdRng,
+    /// The earliest a run was seen writing, so that the wait for it can sleep until shortly before.
+    writing_after: Duration,
+}
+
+/// How the killed runs of a lane ended.
+#[derive(Debug, Default)]
+struct Outcomes {
+    old_chart_kept: usize,
+    new_chart_in_place: usize,
+    left_something_beside: usize,
+    finished_before_the_kill: usize,
+}
+
+impl Outcomes {
+    fn killed(&self) -> usize {
+        self.old_chart_kept + self.new_chart_in_place
+    }
+}
+
+impl Lane {
+    fn new(out: PathBuf, specs: [PathBuf; 2], seed: u64) -> Lane {
+        Lane { out, specs, rng: StdRng::seed_from_u64(seed), writing_after: Duration::ZERO }
+    }
+
+    fn spawn(&self, spec: &Path) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_chartgen"))
+            .args(["--spec", spec.to_str().unwrap(), "generate", "--out", self.out.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Waits until the run starts writing, which is when a new name appears
+    /// beside the chart, or has ended.
+    fn wait_until_writing(&mut self, child: &mut std::process::Child) {
+        let started = Instant::now();
+        let before = names(&self.out);
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                // It wrote before it was looked for: look earlier next time.
+                self.writing_after /= 2;
+                return;
+            }
+            if started.elapsed() < self.writing_after * 3 / 4 {
+                std::thread::sleep(Duration::from_millis(1));
+            } else if std::fs::read_dir(&self.out).unwrap().any(|e| !before.contains(&e.unwrap().file_name().to_string_lossy().into_owned())) {
+                self.writing_after = if self.writing_after.is_zero() { started.elapsed() } else { self.writing_after.min(started.elapsed()) };
+                return;
+            } else {
+                std::thread::sleep(Duration::from_micros(50));
+            }
+        }
+    }
+
+    fn run(mut self, charts: &[BTreeMap<PathBuf, Vec<u8>>; 2], kills: usize, seed: u64) -> Outcomes {
+        let chart = self.out.join("certctl");
+        let mut outcomes = Outcomes::default();
+        // One run left alone times the write, so that the kills spread over it and as far again.
+        let mut child = self.spawn(&self.specs[1]);
+        self.wait_until_writing(&mut child);
+        let writing = Instant::now();
+        assert!(child.wait().unwrap().success());
+        let latest_kill = writing.elapsed() * 2;
+        let mut on_disk = 1;
+        for run in 0.. {
+            if outcomes.killed() == kills {
+                break;
+            }
+            let next = 1 - on_disk;
+            // Log-uniform from a microsecond on: as many kills early in the write as late.
+            let delay = Duration::from_secs_f64(10f64.powf(self.rng.random_range(-6.0..latest_kill.as_secs_f64().log10())));
+            let mut child = self.spawn(&self.specs[next]);
+            self.wait_until_writing(&mut child);
+            std::thread::sleep(delay);
+            child.kill().unwrap();
+            let finished = child.wait().unwrap().success();
+            let context = format!("run {run} (seed {seed}, killed {delay:?} into the write)");
+            assert!(chart.is_dir(), "{context}: the chart directory is gone");
+            let now = tree(&chart);
+            on_disk = charts.iter().position(|c| *c == now).unwrap_or_else(|| {
+                let differing: Vec<_> = now.keys().chain(charts[next].keys()).filter(|f| now.get(*f) != charts[next].get(*f)).collect();
+                panic!("{context}: the chart is neither the old nor the new one whole; differing from the new: {differing:?}")
+            });
+            let beside: Vec<String> = names(&self.out).into_iter().filter(|n| n != "certctl").collect();
+            for name in &beside {
+                assert_eq!(scratch_pid(name), Some(child.id()), "{context}: {name} is not the killed run's, so an earlier run's was not deleted");
+            }
+            if finished {
+                outcomes.finished_before_the_kill += 1;
+                assert_eq!(on_disk, next, "{context}: a finished run wrote its chart");
+            } else if on_disk == next {
+                outcomes.new_chart_in_place += 1;
+            } else {
+                outcomes.old_chart_kept += 1;
+            }
+            outcomes.left_something_beside += usize::from(!beside.is_empty());
+        }
+        outcomes
+    }
+}
+
+#[test]
+fn a_killed_generate_leaves_the_old_chart_or_the_new_one_whole_and_the_next_run_cleans_up() {
+    // Two lanes in parallel: a run is mostly compiling the chart, on one core.
+    const LANES: u64 = 2;
+    const KILLS_PER_LANE: usize = 100;
+    let seed: u64 = std::env::var("CHARTGEN_KILL_SEED").map_or_else(|_| rand::random(), |s| s.parse().expect("a number"));
+    eprintln!("kill test: seed {seed}; repeat with CHARTGEN_KILL_SEED={seed}");
+    let work = tempfile::tempdir().unwrap();
+    // The same chart name and two descriptions: two charts that differ in Chart.yaml and README.md.
+    let specs = ["old", "new"].map(|word| spec_copy(work.path(), &format!("{word}.yaml"), CERTCTL_DESCRIPTION, &format!("{CERTCTL_DESCRIPTION} ({word})")));
+    let charts = [0, 1].map(|i| {
+        let out = work.path().join(format!("expected-{i}"));
+        assert_eq!(chartgen(&["--spec", specs[i].to_str().unwrap(), "generate", "--out", out.to_str().unwrap()]).code, 0);
+        tree(&out.join("certctl"))
+    });
+    assert_ne!(charts[0], charts[1]);
+    let lanes: Vec<Lane> = (0..LANES)
+        .map(|lane| {
+            let out = work.path().join(format!("lane-{lane}"));
+            assert_eq!(chartgen(&["--spec", specs[0].to_str().unwrap(), "generate", "--out", out.to_str().unwrap()]).code, 0);
+            Lane::new(out, specs.clone(), seed.wrapping_add(lane))
+        })
+        .collect();
+    let charts = Arc::new(charts);
+    let started = Instant::now();
+
+    // The watcher: no chart directory is ever missing, nor its Chart.yaml.
+    let done = Arc::new(AtomicBool::new(false));
+    let missing = Arc::new(AtomicUsize::new(0));
+    let watched: Vec<PathBuf> = lanes.iter().map(|l| l.out.join("certctl/Chart.yaml")).collect();
+    let watcher = {
+        let (done, missing) = (done.clone(), missing.clone());
+        std::thread::spawn(move || {
+            let mut polls = 0usize;
+            while !done.load(Ordering::Relaxed) {
+                missing.fetch_add(watched.iter().filter(|f| !f.is_file()).count(), Ordering::Relaxed);
+                polls += 1;
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            polls
+        })
+    };
+    let outcomes: Vec<Outcomes> = lanes
+        .into_iter()
+        .map(|lane| {
+            let charts = charts.clone();
+            std::thread::spawn(move || lane.run(&charts, KILLS_PER_LANE, seed))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    done.store(true, Ordering::Relaxed);
+    let polls = watcher.join().unwrap();
+    eprintln!("kill test: {} kills in {:.1} s, the watcher polled {polls} times; {outcomes:?}", LANES as usize * KILLS_PER_LANE, started.elapsed().as_secs_f64());
+    assert_eq!(missing.load(Ordering::Relaxed), 0, "a chart directory was missing while runs were killed");
+    let total = |count: fn(&Outcomes) -> usize| outcomes.iter().map(count).sum::<usize>();
+    assert!(total(|o| o.old_chart_kept) > 0 && total(|o| o.new_chart_in_place) > 0, "the kills landed on both sides of the swap: {outcomes:?}");
+    assert!(total(|o| o.left_something_beside) > 0, "some kills left a staging directory or an old chart: {outcomes:?}");
+
+    let out = work.path().join("lane-0");
+    assert_eq!(chartgen(&["--spec", specs[0].to_str().unwrap(), "generate", "--out", out.to_str().unwrap()]).code, 0);
+    assert_eq!(names(&out), ["certctl"], "the clean run deleted every leftover");
+    assert_eq!(tree(&out.join("certctl")), charts[0]);
 }
