@@ -157,11 +157,20 @@ pub fn select(spec: &LoadedSpec, options: &CheckOptions) -> Result<Vec<Combinati
     Ok(combinations)
 }
 
+/// A template (by index) and the values of the flags it reads.
+type TemplateVariant = (usize, Vec<serde_json::Value>);
+
 /// The compiled templates and validators a check shares between combinations.
 pub struct Checker {
     renderer: Renderer,
     validators: Validators,
     lint: rules::Config,
+    /// Each template, with the flags its output depends on.
+    templates: Vec<(String, Vec<String>)>,
+    /// Renderings of one template by the values of those flags: the
+    /// combinations of a check differ only in their flags, so most share
+    /// most templates' output.
+    rendered: Mutex<HashMap<TemplateVariant, Vec<Manifest>>>,
 }
 
 impl Checker {
@@ -172,7 +181,36 @@ impl Checker {
         };
         let validators = Validators::new(values_schema(&spec.spec), options.crds.as_deref())?;
         let lint = rules::Config::new(&spec.spec.lint, &spec.tree)?;
-        Ok(Checker { renderer, validators, lint })
+        let templates = renderer
+            .template_names()
+            .iter()
+            .map(|name| Ok((name.clone(), crate::helm::flags_read(&renderer, &spec.spec, name)?.into_iter().collect())))
+            .collect::<Result<_, BadInput>>()?;
+        Ok(Checker { renderer, validators, lint, templates, rendered: Mutex::default() })
+    }
+
+    /// The documents of a combination. A scenario's values differ in more
+    /// than flags, so it is rendered whole.
+    fn render(&self, spec: &LoadedSpec, combination: &Combination, values: &crate::values::Values, values_json: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
+        if combination.scenario.is_some() {
+            return self.renderer.render(&spec.spec, values, release);
+        }
+        let mut manifests = Vec::new();
+        for (index, (name, flags)) in self.templates.iter().enumerate() {
+            let key = (index, flags.iter().map(|path| path.split('.').fold(values_json, |v, key| &v[key]).clone()).collect());
+            let known = self.rendered.lock().expect("not poisoned").get(&key).cloned();
+            let documents = match known {
+                Some(documents) => documents,
+                None => {
+                    let documents = self.renderer.render_template(name, &spec.spec, values, release)?;
+                    self.rendered.lock().expect("not poisoned").insert(key, documents.clone());
+                    documents
+                }
+            };
+            manifests.extend(documents);
+        }
+        crate::render::install_order(&mut manifests);
+        Ok(manifests)
     }
 
     /// Checks the given combinations, in parallel.
@@ -218,7 +256,7 @@ fn check_one(
     update: bool,
     combination: Combination,
 ) -> Result<CombinationResult, BadInput> {
-    let Checker { renderer, validators, lint } = checker;
+    let Checker { renderer, validators, lint, .. } = checker;
     let loaded = matrix::values(spec, &combination)?;
     let values_json = loaded.tree.to_json();
     let mut findings: Vec<Finding> = validators
@@ -236,7 +274,7 @@ fn check_one(
         })
         .collect();
     let release = Release::new(RELEASE.0, RELEASE.1)?;
-    let manifests = renderer.render(&spec.spec, &loaded.values, &release)?;
+    let manifests = checker.render(spec, &combination, &loaded.values, &values_json, &release)?;
     for manifest in &manifests {
         let known = cache.schema.lock().expect("not poisoned").get(&manifest.digest).cloned();
         let (problems, check) = known.unwrap_or_else(|| {

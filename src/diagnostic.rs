@@ -19,11 +19,16 @@ pub struct Source {
     pub name: String,
     /// The full text, so a diagnostic can show the offending line.
     pub text: String,
+    /// When it was read, relative to the other inputs: diagnostics are
+    /// reported in the order their inputs were read, each in text order.
+    pub order: u64,
 }
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
-        Arc::new(Source { name: name.into(), text: text.into() })
+        static READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let order = READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Arc::new(Source { name: name.into(), text: text.into(), order })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -134,6 +139,27 @@ impl fmt::Display for Diagnostic {
 /// Bad input: one or more diagnostics. The command exits 2 and writes nothing else.
 #[derive(Debug)]
 pub struct BadInput(pub Vec<Diagnostic>);
+
+impl BadInput {
+    /// The diagnostics in the order their inputs were read, each input's in
+    /// text order; those tied to no input last. Exact repeats are dropped.
+    pub fn sorted(mut diagnostics: Vec<Diagnostic>) -> BadInput {
+        diagnostics.sort_by_key(|d| match &d.origin {
+            Origin::Span { source, start, .. } => (source.order, *start),
+            Origin::Default => (u64::MAX, 0),
+        });
+        diagnostics.dedup_by(|a, b| a.message == b.message && a.origin.location() == b.origin.location());
+        BadInput(diagnostics)
+    }
+
+    /// `1 error`, `4 errors`: the last line of a report.
+    pub fn count(&self) -> String {
+        match self.0.len() {
+            1 => "1 error".to_string(),
+            n => format!("{n} errors"),
+        }
+    }
+}
 
 impl From<Diagnostic> for BadInput {
     fn from(d: Diagnostic) -> BadInput {

@@ -12,9 +12,7 @@ use std::path::Path;
 use crate::diagnostic::{BadInput, Diagnostic, Origin};
 use crate::rules::support::missing_options;
 use crate::rules::Severity;
-use crate::source::Node;
 use crate::spec::Spec;
-use crate::strvals::{parse_into, SetKind};
 use crate::values;
 
 /// Code of a runbook command that does not fit the values model.
@@ -31,10 +29,11 @@ pub struct DocFinding {
     pub message: String,
 }
 
-/// A shell command of a code block, with the line it starts on.
+/// A shell command of a code block: its words, each with the line it is on.
 struct Command {
     line: usize,
     words: Vec<String>,
+    lines: Vec<usize>,
 }
 
 /// Languages of code blocks that hold shell commands; a block without one counts.
@@ -44,7 +43,7 @@ fn commands(markdown: &str) -> Vec<Command> {
     let mut out = Vec::new();
     // Inside a fence: whether its commands are read.
     let mut block: Option<bool> = None;
-    let mut pending: Option<(usize, String)> = None;
+    let mut pending: Option<Command> = None;
     for (index, line) in markdown.lines().enumerate() {
         let trimmed = line.trim_start();
         if let Some(info) = trimmed.strip_prefix("```").or_else(|| trimmed.strip_prefix("~~~")) {
@@ -59,19 +58,19 @@ fn commands(markdown: &str) -> Vec<Command> {
             continue;
         }
         let text = trimmed.strip_prefix("$ ").unwrap_or(trimmed);
-        let (start, mut joined) = pending.take().unwrap_or((index + 1, String::new()));
-        match text.strip_suffix('\\') {
-            Some(head) => {
-                joined.push_str(head);
-                joined.push(' ');
-                pending = Some((start, joined));
-            }
-            None => {
-                joined.push_str(text);
-                if let Some(words) = shlex::split(&joined) {
-                    out.push(Command { line: start, words });
-                }
-            }
+        let mut command = pending.take().unwrap_or(Command { line: index + 1, words: Vec::new(), lines: Vec::new() });
+        let (text, continues) = match text.strip_suffix('\\') {
+            Some(head) => (head, true),
+            None => (text, false),
+        };
+        // Each line is split on its own, so every word keeps the line it was written on.
+        let Some(words) = shlex::split(text) else { continue };
+        command.lines.extend(std::iter::repeat_n(index + 1, words.len()));
+        command.words.extend(words);
+        if continues {
+            pending = Some(command);
+        } else if !command.words.is_empty() {
+            out.push(command);
         }
     }
     out
@@ -88,63 +87,72 @@ pub fn check_runbook(spec: &Spec, markdown: &str, dir: &Path) -> Vec<DocFinding>
                 findings.push(DocFinding {
                     code: PG_DUMP_DRIFT,
                     severity: Severity::Error,
-                    line: command.line,
+                    line: command.lines[at],
                     message: format!("this pg_dump lacks {} (the chart dumps with --format=custom --no-owner --no-acl)", missing.join(", ")),
                 });
             }
         }
         let is_helm = words.first().is_some_and(|w| w == "helm") && words.get(1).is_some_and(|w| matches!(w.as_str(), "install" | "upgrade" | "template"));
-        if !is_helm {
-            continue;
-        }
-        let mut problem = |message: String| findings.push(DocFinding { code: VALUES_DRIFT, severity: Severity::Error, line: command.line, message });
-        let mut user = Node::empty_map(Origin::Default);
-        let mut i = 2;
-        while i < words.len() {
-            let (flag, inline) = match words[i].split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.to_string())),
-                _ => (words[i].clone(), None),
-            };
-            let takes_value = matches!(flag.as_str(), "--set" | "--set-string" | "--set-json" | "-f" | "--values");
-            let value = if takes_value && inline.is_none() {
-                i += 1;
-                words.get(i).cloned()
-            } else {
-                inline
-            };
-            i += 1;
-            let Some(value) = value else { continue };
-            let kind = match flag.as_str() {
-                "--set" => SetKind::Typed,
-                "--set-string" => SetKind::String,
-                "--set-json" => SetKind::Json,
-                "-f" | "--values" => {
-                    let path = dir.join(&value);
-                    if path.is_file() {
-                        match crate::source::load_file(&path) {
-                            Ok(tree) => values::merge_maps(&mut user, tree),
-                            Err(e) => problem(format!("-f {value}: {e}")),
-                        }
-                    }
-                    continue;
-                }
-                _ => continue,
-            };
-            if let Err(e) = parse_into(&value, kind, &mut user) {
-                problem(first_line(&e.to_string()));
-            }
-        }
-        if let Err(bad) = values::typecheck_user_tree(spec, user) {
-            for diagnostic in bad.0 {
-                problem(diagnostic_text(&diagnostic));
-            }
+        if is_helm {
+            findings.extend(helm_findings(spec, &command, dir));
         }
     }
     findings
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().to_string()
+/// The values of one `helm install|upgrade|template` command, read as Helm
+/// reads them (through the same code as `chartgen render`), and every
+/// problem, each at the line of the argument it comes from.
+fn helm_findings(spec: &Spec, command: &Command, dir: &Path) -> Vec<DocFinding> {
+    let words = &command.words;
+    let mut inputs = values::ValueInputs::default();
+    // Which line each argument was written on, to place what it causes.
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    let mut i = 2;
+    while i < words.len() {
+        let (flag, inline) = match words[i].split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.to_string())),
+            _ => (words[i].clone(), None),
+        };
+        let takes_value = matches!(flag.as_str(), "--set" | "--set-string" | "--set-json" | "-f" | "--values");
+        let line = command.lines[i];
+        let value = if takes_value && inline.is_none() {
+            i += 1;
+            words.get(i).cloned()
+        } else {
+            inline
+        };
+        i += 1;
+        let Some(value) = value else { continue };
+        match flag.as_str() {
+            "--set" => inputs.set.push(value.clone()),
+            "--set-string" => inputs.set_string.push(value.clone()),
+            "--set-json" => inputs.set_json.push(value.clone()),
+            // A values file the runbook names but the repository lacks is the reader's own.
+            "-f" | "--values" if dir.join(&value).is_file() => {
+                let path = dir.join(&value);
+                lines.push((path.display().to_string(), line));
+                inputs.files.push(path);
+                continue;
+            }
+            _ => continue,
+        }
+        lines.push((value, line));
+    }
+    let (user, mut problems) = values::user_tree(&inputs);
+    if let Err(bad) = values::typecheck_user_tree(spec, user) {
+        problems.extend(bad.0);
+    }
+    let line_of = |diagnostic: &Diagnostic| match &diagnostic.origin {
+        Origin::Span { source, .. } => lines.iter().find(|(text, _)| *text == source.text || *text == source.name).map(|(_, line)| *line),
+        Origin::Default => None,
+    };
+    let mut findings: Vec<DocFinding> = problems
+        .iter()
+        .map(|diagnostic| DocFinding { code: VALUES_DRIFT, severity: Severity::Error, line: line_of(diagnostic).unwrap_or(command.line), message: diagnostic_text(diagnostic) })
+        .collect();
+    findings.sort_by_key(|f| f.line);
+    findings
 }
 
 /// A diagnostic as one line: its message and its help.
@@ -159,7 +167,8 @@ fn diagnostic_text(diagnostic: &Diagnostic) -> String {
 pub fn check_files(spec: &Spec, files: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<DocFinding>)>, BadInput> {
     let mut out = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| Diagnostic::plain(format!("cannot read {}: {e}", file.display())))?;
+        let bytes = crate::source::read_limited(file).map_err(|e| Diagnostic::plain(format!("cannot read {}: {e}", file.display())))?;
+        let text = String::from_utf8(bytes).map_err(|_| Diagnostic::plain(format!("{} is not UTF-8", file.display())))?;
         let dir = file.parent().unwrap_or(Path::new("."));
         out.push((file.display().to_string(), check_runbook(spec, &text, dir)));
     }
@@ -178,10 +187,11 @@ mod tests {
     }
 
     #[test]
-    fn continuation_lines_join_into_one_command_on_its_first_line() {
+    fn continuation_lines_join_into_one_command_whose_words_keep_their_lines() {
         let found = commands("text\n```sh\nhelm upgrade x ./c \\\n  --set a=b \\\n  --set c=d\n```\n");
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].line, 3);
         assert_eq!(found[0].words, ["helm", "upgrade", "x", "./c", "--set", "a=b", "--set", "c=d"]);
+        assert_eq!(found[0].lines, [3, 3, 3, 3, 4, 4, 5, 5]);
     }
 }

@@ -114,6 +114,20 @@ fn postgres_bin_dirs() -> Vec<String> {
     dirs.into_iter().rev().map(|(_, d)| d).collect()
 }
 
+/// Copies the dump files of `from` (the user's PVC directory) into `to`, a
+/// directory of the drill's own, and returns `to`.
+fn copy_dumps(from: &Path, to: &Path) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("backup-") && name.ends_with(".dump") && entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(to.to_path_buf())
+}
+
 /// The unprivileged user scripts run as when the drill runs as root.
 const RUN_AS: &str = "postgres";
 
@@ -149,14 +163,17 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
         for runnable in runnables(&manifests, job) {
             let mut env: BTreeMap<String, String> = BTreeMap::new();
             env.insert("PATH".into(), path.clone());
+            let unprivileged = root && runnable.script.contains("initdb");
             for (volume, mount) in &runnable.mounts {
                 let local = match (volume.as_str(), &target.pvc_dir) {
+                    // The user's directory is never re-owned: an unprivileged script reads a copy of its dumps.
+                    ("backups", Some(dir)) if unprivileged => copy_dumps(dir, &pod_dir.join(volume)).map_err(io)?,
                     ("backups", Some(dir)) => dir.clone(),
                     _ => volumes.entry(volume.clone()).or_insert_with(|| pod_dir.join(volume)).clone(),
                 };
                 std::fs::create_dir_all(&local).map_err(io)?;
-                if root {
-                    // The scripts run as an unprivileged user that must write here.
+                if root && local.starts_with(work) {
+                    // The scripts run as an unprivileged user that must write in the drill's own directories.
                     let _ = Command::new("chown").args(["-R", RUN_AS, &local.display().to_string()]).status();
                 }
                 for (name, value) in &runnable.env {
@@ -191,7 +208,6 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
                     };
                 }
             }
-            let unprivileged = root && runnable.script.contains("initdb");
             let mut command = if unprivileged { Command::new("runuser") } else { Command::new(&target.shell) };
             if unprivileged {
                 command.args(["-u", RUN_AS, "--"]).arg(&target.shell);

@@ -57,6 +57,13 @@ enum Variants {
 }
 
 impl Variants {
+    fn flags(&self) -> BTreeSet<String> {
+        match self {
+            Variants::Text(_) => BTreeSet::new(),
+            Variants::Branch { flag, arms } => std::iter::once(flag.path.clone()).chain(arms.iter().flat_map(Variants::flags)).collect(),
+        }
+    }
+
     fn texts(&self) -> Vec<&str> {
         match self {
             Variants::Text(text) => vec![text.as_str()],
@@ -66,6 +73,29 @@ impl Variants {
 }
 
 type Assignment = BTreeMap<String, serde_json::Value>;
+
+/// Every flag a template's output can depend on: those it branches on and
+/// those of the partials it includes, transitively. Two values sets that
+/// agree on these flags, and hold the same values besides the flags, render
+/// the template alike; a check renders each such template variant once.
+pub fn flags_read(renderer: &Renderer, spec: &Spec, name: &str) -> Result<BTreeSet<String>, BadInput> {
+    let all = flags();
+    let mut partials = BTreeMap::new();
+    let variants = explore(&all, &Assignment::new(), &|a: &Assignment| renderer.render_helm(name, spec, a), &mut partials)?;
+    let mut read = variants.flags();
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<(String, usize)> = partials.into_iter().collect();
+    while let Some((macro_name, arity)) = pending.pop() {
+        if !seen.insert(macro_name.clone()) {
+            continue;
+        }
+        let mut inner = BTreeMap::new();
+        let variants = explore(&all, &Assignment::new(), &|a: &Assignment| renderer.render_helm_partial(&macro_name, arity, spec, a), &mut inner)?;
+        read.extend(variants.flags());
+        pending.extend(inner);
+    }
+    Ok(read)
+}
 
 /// Renders every variant, branching on each flag a rendering reads before the assignment fixes it.
 fn explore(
@@ -403,8 +433,26 @@ fn readme(spec: &Spec) -> String {
     let defaults = serde_json::to_value(crate::values::Values::defaults(spec)).expect("the defaults serialize");
     values_rows(&values_schema(spec), &defaults, "", &mut out);
     out.push_str(&recovery_objectives(spec));
+    out.push_str(ALERTS_README);
     out
 }
+
+/// What the PrometheusRule needs of Prometheus and kube-state-metrics.
+const ALERTS_README: &str = "
+## Alerts
+
+`monitoring.prometheusRules.enabled` renders a PrometheusRule (`monitoring.coreos.com/v1`, served by every
+prometheus-operator release). Its thresholds are numbers, the RPO in seconds, so every expression loads in
+Prometheus 2.0 and later; a duration in arithmetic would need Prometheus 2.54 and prometheus-operator 0.76, and an
+older server would drop the whole rule group. The backup alerts read kube-state-metrics 2.5 or later
+(`kube_cronjob_status_last_successful_time`, `kube_cronjob_created`, `kube_job_owner`, `kube_job_status_start_time`,
+`kube_job_failed`, `kube_job_complete`):
+
+- `BackupFailed`: the newest run of the backup CronJob failed and no later run succeeded. Runs created by hand
+  with `kubectl create job --from=cronjob/...` count; a run whose first pod failed and whose retry succeeded does not.
+- `BackupStale`: no run succeeded within the RPO, including a CronJob that never succeeded.
+- `BackupVerifyFailed`: the newest restore drill failed and no later one passed.
+";
 
 fn values_rows(schema: &serde_json::Value, defaults: &serde_json::Value, prefix: &str, out: &mut String) {
     let Some(properties) = schema["properties"].as_object() else { return };
@@ -537,6 +585,36 @@ app.kubernetes.io/managed-by: {{{{ $root.Release.Service | toJson }}}}
 app.kubernetes.io/part-of: {part_of}
 app.kubernetes.io/version: {{{{ $root.Chart.AppVersion | toJson }}}}
 helm.sh/chart: {{{{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | toJson }}}}
+{{{{- end }}}}
+
+{{{{/* The seconds in a Prometheus duration such as `1h30m`: PromQL before Prometheus
+2.54 takes durations only in range selectors, so alert thresholds are numbers.
+`atoi` reads base 10, as Prometheus does (`int64` would read `010` as octal). */}}}}
+{{{{/* The TCP port of an S3 endpoint URL: its own, else 80 for http and 443
+for https (and for AWS, when the URL is empty). */}}}}
+{{{{- define "{chart}.endpointPort" -}}}}
+{{{{- $url := urlParse . }}}}
+{{{{- if regexMatch ":[0-9]+$" $url.host }}}}
+{{{{- regexFind "[0-9]+$" $url.host | atoi }}}}
+{{{{- else if eq $url.scheme "http" }}}}
+{{{{- 80 }}}}
+{{{{- else }}}}
+{{{{- 443 }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+
+{{{{- define "{chart}.seconds" -}}}}
+{{{{- $millis := 0 }}}}
+{{{{- $unit := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 "w" 604800000 "y" 31536000000 }}}}
+{{{{- range regexFindAll "[0-9]+(ms|[smhdwy])" . -1 }}}}
+{{{{- $suffix := regexFind "[a-z]+$" . }}}}
+{{{{- $millis = add $millis (mul (trimSuffix $suffix . | atoi) (get $unit $suffix)) }}}}
+{{{{- end }}}}
+{{{{- if mod $millis 1000 }}}}
+{{{{- printf "%d.%03d" (div $millis 1000) (mod $millis 1000) }}}}
+{{{{- else }}}}
+{{{{- div $millis 1000 }}}}
+{{{{- end }}}}
 {{{{- end }}}}
 "#
     );

@@ -304,5 +304,6 @@ fn report(bad: &BadInput) -> ExitCode {
     for diagnostic in &bad.0 {
         let _ = write!(stderr, "{}", diagnostic.render(colour));
     }
+    let _ = writeln!(stderr, "{}", bad.count());
     ExitCode::from(2)
 }

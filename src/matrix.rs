@@ -230,8 +230,8 @@ mod tests {
     fn a_flag_whose_dependency_fails_is_not_varied() {
         let combinations = full(&crate::spec::load(None).unwrap().spec, &values::flags());
         // postgresql: enabled (auth.create 2 ways) or not = 3; backup: off, or (s3, pvc with create 2 ways)
-        // with verify 2 ways = 1 + 3 * 2 = 7; viaHook 2; rules 2.
-        assert_eq!(combinations.len(), 3 * 7 * 2 * 2);
+        // with verify 2 ways = 1 + 3 * 2 = 7; viaHook 2; rules 2; network policies 2.
+        assert_eq!(combinations.len(), 3 * 7 * 2 * 2 * 2);
         assert!(combinations.iter().all(|c| c.flags.get("backup.enabled") == Some(&true.into()) || !c.flags.contains_key("backup.sink")));
     }
 

@@ -17,9 +17,11 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
 /// Declares a string newtype that parses with `FromStr`, (de)serializes as its
-/// text and describes itself to the JSON schema with `pattern`.
+/// text and describes itself to the JSON schema: `schema` gives the keywords
+/// beside `"type": "string"`, which must accept exactly what `FromStr` accepts
+/// (or the difference is listed in `SCHEMA_EXCEPTIONS`).
 macro_rules! text_type {
-    ($name:ident, $pattern:expr, $what:expr) => {
+    ($name:ident, $what:expr, $schema:expr) => {
         impl TryFrom<String> for $name {
             type Error = String;
             fn try_from(text: String) -> Result<Self, String> {
@@ -39,15 +41,40 @@ macro_rules! text_type {
                 true
             }
             fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                let pattern: &str = $pattern;
-                if pattern.is_empty() {
-                    json_schema!({ "type": "string", "description": $what })
-                } else {
-                    json_schema!({ "type": "string", "pattern": pattern, "description": $what })
+                let mut schema = serde_json::json!({ "type": "string", "description": $what });
+                let keywords: serde_json::Value = $schema;
+                for (key, value) in keywords.as_object().expect("schema keywords are a map") {
+                    schema[key] = value.clone();
                 }
+                Schema::try_from(schema).expect("an object is a schema")
             }
         }
     };
+}
+
+/// Where `values.schema.json` (what Helm checks on install) accepts a value
+/// that chartgen refuses: what a regular expression cannot say. Each is
+/// tested both ways in `tests/helm_parity.rs` and listed in the README.
+pub const SCHEMA_EXCEPTIONS: [&str; 2] = [
+    "a cron range whose start is above its end (`0 5-1 * * *`), which Kubernetes refuses too",
+    "a number threshold that is not finite (`.nan`, `.inf` in a values file): JSON Schema has no words for them",
+];
+
+/// Characters no value may hold: C0 controls (tab and newline included),
+/// DEL and C1 controls. Helm writes them raw into YAML and then refuses
+/// its own output, or silently drops the map they are in.
+pub fn control_character(text: &str) -> Option<char> {
+    text.chars().find(|c| c.is_control())
+}
+
+/// The JSON schema pattern of [`control_character`]: no such character.
+pub const NO_CONTROL_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+
+fn refuse_control(text: &str, what: &str) -> Result<(), String> {
+    match control_character(text) {
+        Some(c) => Err(format!("{what} contains the control character U+{:04X}; help: remove it (values may not hold control characters, tabs or line breaks)", c as u32)),
+        None => Ok(()),
+    }
 }
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -62,7 +89,39 @@ pub struct CronSchedule {
     cron: croner::Cron,
 }
 
-const CRON_PATTERN: &str = r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\S+ \S+ \S+ \S+ \S+)$";
+/// Letters matched in either case without inline flags, which JSON Schema's
+/// regular expressions (ECMA 262, and Go's in Helm) do not share.
+fn any_case(word: &str) -> String {
+    word.chars().map(|c| format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())).collect()
+}
+
+/// The grammar of a schedule as Kubernetes' parser (robfig/cron) reads it:
+/// five fields of comma-separated parts, each `*`, `?`, a value or a range,
+/// optionally with a step; values in range; month and weekday names in any
+/// case; or one of the `@` descriptors. `@every` is left out: its interval
+/// is not a calendar schedule the RPO checks can read.
+pub fn cron_pattern() -> &'static str {
+    static PATTERN: OnceLock<String> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        let names = |words: &[&str]| words.iter().map(|w| any_case(w)).collect::<Vec<_>>().join("|");
+        let months = names(&["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]);
+        let days = names(&["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
+        // Leading zeros are read as decimal (`05`), as Go's Atoi reads them.
+        let fields = [
+            "0*[1-5]?[0-9]".to_string(),
+            "0*(1?[0-9]|2[0-3])".to_string(),
+            "0*([1-9]|[12][0-9]|3[01])".to_string(),
+            format!("0*([1-9]|1[0-2])|{months}"),
+            format!("0*[0-6]|{days}"),
+        ];
+        let field = |value: &str| {
+            let part = format!(r"(\*|\?|({value})(-({value}))?)(/0*[1-9][0-9]*)?");
+            format!("{part}(,{part})*")
+        };
+        let schedule = fields.iter().map(|v| field(v)).collect::<Vec<_>>().join("[ \t]+");
+        format!("^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|{schedule})$")
+    })
+}
 
 impl PartialEq for CronSchedule {
     fn eq(&self, other: &Self) -> bool {
@@ -78,7 +137,25 @@ impl CronSchedule {
 
 impl FromStr for CronSchedule {
     type Err = String;
+    /// Parsed once per distinct text: a check reads the same few schedules in every combination.
     fn from_str(text: &str) -> Result<Self, String> {
+        static PARSED: OnceLock<std::sync::Mutex<std::collections::HashMap<String, Result<CronSchedule, String>>>> = OnceLock::new();
+        let cache = PARSED.get_or_init(Default::default);
+        if let Some(known) = cache.lock().expect("not poisoned").get(text) {
+            return known.clone();
+        }
+        let parsed = CronSchedule::parse(text);
+        let mut cache = cache.lock().expect("not poisoned");
+        // Bounded: hostile input must not grow it without end.
+        if cache.len() < 4096 {
+            cache.insert(text.to_string(), parsed.clone());
+        }
+        parsed
+    }
+}
+
+impl CronSchedule {
+    fn parse(text: &str) -> Result<Self, String> {
         let fields = text.split_whitespace().count();
         let help = "; help: use five fields, minute hour day-of-month month day-of-week, for example \"30 2 * * *\"";
         if !text.starts_with('@') && fields != 5 {
@@ -96,6 +173,19 @@ impl FromStr for CronSchedule {
         if text.contains(['L', 'W', '#']) && !text.starts_with('@') {
             return Err(format!("`{text}` uses `L`, `W` or `#`, which Kubernetes does not support{help}"));
         }
+        static RE: OnceLock<Regex> = OnceLock::new();
+        if !regex(&RE, cron_pattern()).is_match(text) {
+            return Err(format!("`{text}` is not a valid cron schedule: a field is out of range or malformed (minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT){help}"));
+        }
+        // Kubernetes refuses a range that runs backwards; a regular expression cannot say so.
+        let backwards = text.split(|c: char| c.is_whitespace() || c == ',').find_map(|part| {
+            let (start, end) = part.split('/').next()?.split_once('-')?;
+            let (start, end) = (start.parse::<u32>().ok()?, end.parse::<u32>().ok()?);
+            (start > end).then(|| format!("{start}-{end}"))
+        });
+        if let Some(range) = backwards {
+            return Err(format!("`{text}` has the range {range}, which runs backwards; help: write the smaller number first"));
+        }
         let cron = croner::parser::CronParser::builder()
             .seconds(croner::parser::Seconds::Disallowed)
             .year(croner::parser::Year::Disallowed)
@@ -112,54 +202,87 @@ impl fmt::Display for CronSchedule {
     }
 }
 
-text_type!(CronSchedule, CRON_PATTERN, "A five-field cron schedule, e.g. \"30 2 * * *\".");
+text_type!(CronSchedule, "A five-field cron schedule, e.g. \"30 2 * * *\".", serde_json::json!({ "pattern": cron_pattern() }));
 
-/// A duration in Prometheus' notation (`15m`, `1h30m`, `26h`, `7d`).
+/// A duration in Prometheus' notation (`15m`, `1h30m`, `26h`, `7d`), longer
+/// than zero unless `ZERO` allows it (an alert's `for: 0s`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Duration {
+pub struct Duration<const ZERO: bool = false> {
     text: String,
     value: std::time::Duration,
 }
 
-pub const DURATION_PATTERN: &str = r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$";
+/// A duration that may be zero.
+pub type DurationOrZero = Duration<true>;
 
-impl Duration {
+/// Prometheus' duration grammar, each unit at most once and in order. The
+/// digits are bounded so that the total stays within Prometheus' 64-bit
+/// milliseconds.
+pub const DURATION_PATTERN: &str = r"^([0-9]{1,8}y)?([0-9]{1,9}w)?([0-9]{1,9}d)?([0-9]{1,9}h)?([0-9]{1,9}m)?([0-9]{1,9}s)?([0-9]{1,9}ms)?$";
+
+impl<const ZERO: bool> Duration<ZERO> {
     pub fn value(&self) -> std::time::Duration {
         self.value
     }
 }
 
-impl FromStr for Duration {
+impl<const ZERO: bool> FromStr for Duration<ZERO> {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
         let help = "; help: write a number and a unit (ms, s, m, h, d, w, y), for example \"15m\" or \"1h30m\"";
         // Prometheus' duration grammar needs a unit; a bare number is not a duration in rules.
-        if text.is_empty() || !text.ends_with(|c: char| c.is_ascii_alphabetic()) {
-            return Err(format!("`{text}` is not a duration{help}"));
-        }
         static RE: OnceLock<Regex> = OnceLock::new();
-        if !regex(&RE, DURATION_PATTERN).is_match(text) {
+        if text.is_empty() || !regex(&RE, DURATION_PATTERN).is_match(text) {
             return Err(format!("`{text}` is not a duration{help}"));
         }
-        // Zero (`0s`) is a valid `for:`; Prometheus' parser only refuses it in range selectors.
-        let zero = text.chars().all(|c| c == '0' || c.is_ascii_alphabetic());
-        let value = if zero {
-            std::time::Duration::ZERO
-        } else {
-            promql_parser::util::parse_duration(text).map_err(|e| format!("`{text}` is not a duration: {e}{help}"))?
-        };
+        let zero = !text.contains(|c: char| ('1'..='9').contains(&c));
+        if zero {
+            if !ZERO {
+                return Err(format!("`{text}` is zero; help: give a duration longer than zero, for example \"1h\""));
+            }
+            return Ok(Duration { text: text.to_string(), value: std::time::Duration::ZERO });
+        }
+        let value = promql_parser::util::parse_duration(text).map_err(|e| format!("`{text}` is not a duration: {e}{help}"))?;
         Ok(Duration { text: text.to_string(), value })
     }
 }
 
-impl fmt::Display for Duration {
+impl<const ZERO: bool> fmt::Display for Duration<ZERO> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
 }
 
-text_type!(Duration, DURATION_PATTERN, "A duration such as \"15m\", \"1h30m\" or \"26h\".");
+impl<const ZERO: bool> TryFrom<String> for Duration<ZERO> {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl<const ZERO: bool> From<Duration<ZERO>> for String {
+    fn from(value: Duration<ZERO>) -> String {
+        value.to_string()
+    }
+}
+
+impl<const ZERO: bool> JsonSchema for Duration<ZERO> {
+    fn schema_name() -> Cow<'static, str> {
+        if ZERO { "DurationOrZero".into() } else { "Duration".into() }
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        if ZERO {
+            json_schema!({ "type": "string", "minLength": 1, "pattern": DURATION_PATTERN, "description": "A duration such as \"15m\" or \"0s\"." })
+        } else {
+            // A non-zero digit somewhere: the duration is longer than zero.
+            json_schema!({ "type": "string", "allOf": [{ "pattern": DURATION_PATTERN }, { "pattern": "[1-9]" }], "description": "A duration such as \"15m\", \"1h30m\" or \"26h\"." })
+        }
+    }
+}
 
 /// A Kubernetes resource quantity (`20Gi`, `500m`, `1.5`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -195,7 +318,7 @@ impl fmt::Display for Quantity {
     }
 }
 
-text_type!(Quantity, QUANTITY_PATTERN, "A Kubernetes quantity such as \"20Gi\" or \"500m\".");
+text_type!(Quantity, "A Kubernetes quantity such as \"20Gi\" or \"500m\".", serde_json::json!({ "pattern": QUANTITY_PATTERN }));
 
 /// An IANA time zone name (`Etc/UTC`, `Europe/Berlin`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,14 +350,17 @@ impl fmt::Display for TimeZone {
     }
 }
 
-text_type!(TimeZone, "", "An IANA time zone name such as \"Etc/UTC\".");
+text_type!(TimeZone, "An IANA time zone name such as \"Etc/UTC\".", serde_json::json!({ "enum": chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect::<Vec<_>>() }));
 
 /// An S3 bucket name, or empty when no bucket is configured.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct BucketName(String);
 
-pub const BUCKET_PATTERN: &str = r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
+/// Labels of lowercase letters, digits and hyphens, each starting and ending
+/// with a letter or digit, joined by single dots.
+pub const BUCKET_PATTERN: &str = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$";
+const BUCKET_IP_PATTERN: &str = r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$";
 
 impl BucketName {
     pub fn is_empty(&self) -> bool {
@@ -251,11 +377,11 @@ impl FromStr for BucketName {
             None
         } else if !(3..=63).contains(&text.len()) {
             Some("it must be 3 to 63 characters long")
-        } else if !regex(&RE, BUCKET_PATTERN).is_match(text) {
-            Some("it may hold only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit")
         } else if text.contains("..") || text.contains(".-") || text.contains("-.") {
             Some("dots may not be doubled or sit next to a hyphen")
-        } else if regex(&IP, r"^\d+\.\d+\.\d+\.\d+$").is_match(text) {
+        } else if !regex(&RE, BUCKET_PATTERN).is_match(text) {
+            Some("it may hold only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit")
+        } else if regex(&IP, BUCKET_IP_PATTERN).is_match(text) {
             Some("it may not look like an IP address")
         } else if text.starts_with("xn--") || text.ends_with("-s3alias") || text.ends_with("--ol-s3") {
             Some("the prefix `xn--` and the suffixes `-s3alias` and `--ol-s3` are reserved")
@@ -275,7 +401,14 @@ impl fmt::Display for BucketName {
     }
 }
 
-text_type!(BucketName, BUCKET_PATTERN, "An S3 bucket name (lowercase, 3 to 63 characters).");
+text_type!(
+    BucketName,
+    "An S3 bucket name (lowercase, 3 to 63 characters).",
+    serde_json::json!({
+        "anyOf": [{ "const": "" }, { "minLength": 3, "maxLength": 63, "pattern": BUCKET_PATTERN }],
+        "not": { "anyOf": [{ "pattern": BUCKET_IP_PATTERN }, { "pattern": "^xn--" }, { "pattern": "-s3alias$" }, { "pattern": "--ol-s3$" }] }
+    })
+);
 
 /// The name of a Kubernetes object (a DNS-1123 subdomain), such as a Secret or PVC.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,7 +446,7 @@ impl fmt::Display for ObjectName {
     }
 }
 
-text_type!(ObjectName, OBJECT_NAME_PATTERN, "A Kubernetes object name (DNS-1123 subdomain).");
+text_type!(ObjectName, "A Kubernetes object name (DNS-1123 subdomain).", serde_json::json!({ "maxLength": 253, "pattern": OBJECT_NAME_PATTERN }));
 
 /// A key inside a Secret (`password`, `AWS_ACCESS_KEY_ID`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -340,7 +473,7 @@ impl fmt::Display for SecretKey {
     }
 }
 
-text_type!(SecretKey, SECRET_KEY_PATTERN, "A key inside a Secret.");
+text_type!(SecretKey, "A key inside a Secret.", serde_json::json!({ "maxLength": 253, "pattern": SECRET_KEY_PATTERN }));
 
 /// A container image tag (`16.6`, `2.22.4`), pinned: never empty.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,7 +507,7 @@ impl fmt::Display for ImageTag {
     }
 }
 
-text_type!(ImageTag, IMAGE_TAG_PATTERN, "A container image tag such as \"16.6\".");
+text_type!(ImageTag, "A container image tag such as \"16.6\".", serde_json::json!({ "pattern": IMAGE_TAG_PATTERN }));
 
 /// A container image repository (`postgres`, `docker.io/amazon/aws-cli`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -403,7 +536,255 @@ impl fmt::Display for ImageRepository {
     }
 }
 
-text_type!(ImageRepository, IMAGE_REPOSITORY_PATTERN, "A container image repository without a tag.");
+text_type!(ImageRepository, "A container image repository without a tag.", serde_json::json!({ "pattern": IMAGE_REPOSITORY_PATTERN }));
+
+/// An integer from `MIN` to `MAX`: the schema says the same bounds, so
+/// Helm on install and chartgen refuse the same numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Int<const MIN: i64, const MAX: i64>(i64);
+
+/// A TCP port.
+pub type Port = Int<1, 65535>;
+/// A count that may be zero (retries, Jobs kept), within Kubernetes' int32.
+pub type Count = Int<0, 2147483647>;
+/// A count of at least one (dumps kept, probe thresholds), or seconds that
+/// must be positive (deadlines, probe periods), within Kubernetes' int32.
+pub type Positive = Int<1, 2147483647>;
+/// A user or group id other than root's, within Kubernetes' limit.
+pub type UnixId = Int<1, 2147483647>;
+/// Seconds Helm still holds exactly: it reads every number as a float64.
+pub type ExactSeconds = Int<0, 9007199254740991>;
+
+impl<const MIN: i64, const MAX: i64> Int<MIN, MAX> {
+    /// The value; panics on a built-in default out of range.
+    pub fn new(value: i64) -> Int<MIN, MAX> {
+        assert!((MIN..=MAX).contains(&value), "built-in default {value} is outside {MIN}..={MAX}");
+        Int(value)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    fn expected() -> String {
+        format!("an integer from {MIN} to {MAX}")
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> fmt::Display for Int<MIN, MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Int<MIN, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<const MIN: i64, const MAX: i64>;
+        impl<const MIN: i64, const MAX: i64> serde::de::Visitor<'_> for Visit<MIN, MAX> {
+            type Value = Int<MIN, MAX>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&Int::<MIN, MAX>::expected())
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                if (MIN..=MAX).contains(&v) {
+                    Ok(Int(v))
+                } else {
+                    Err(E::custom(format!("expected {}, found {v}", Int::<MIN, MAX>::expected())))
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                match i64::try_from(v) {
+                    Ok(v) => self.visit_i64(v),
+                    Err(_) => Err(E::custom(format!("expected {}, found {v}", Int::<MIN, MAX>::expected()))),
+                }
+            }
+            // JSON Schema counts 3.0 as an integer; so does Helm's validator.
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                if v.fract() == 0.0 && v >= MIN as f64 && v <= MAX as f64 {
+                    Ok(Int(v as i64))
+                } else {
+                    Err(E::custom(format!("expected {}, found {}", Int::<MIN, MAX>::expected(), crate::render::yaml::go_json_number(v))))
+                }
+            }
+        }
+        deserializer.deserialize_any(Visit::<MIN, MAX>)
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> JsonSchema for Int<MIN, MAX> {
+    fn schema_name() -> Cow<'static, str> {
+        format!("Int_{MIN}_{MAX}").into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer", "minimum": MIN, "maximum": MAX })
+    }
+}
+
+/// Declares a string newtype checked by one pattern (and a length), with
+/// the message `what` says when it does not match.
+macro_rules! pattern_type {
+    ($name:ident, $pattern:expr, $max:expr, $what:expr, $help:expr) => {
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                static RE: OnceLock<Regex> = OnceLock::new();
+                refuse_control(text, &format!("`{}`", text.escape_default()))?;
+                if text.chars().count() <= $max && regex(&RE, $pattern).is_match(text) {
+                    Ok($name(text.to_string()))
+                } else {
+                    Err(format!("`{text}` is not {}; help: {}", $what, $help))
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        text_type!($name, concat!("A value that is ", $what, "."), if $max == usize::MAX {
+            serde_json::json!({ "pattern": $pattern })
+        } else {
+            serde_json::json!({ "maxLength": $max, "pattern": $pattern })
+        });
+    };
+}
+
+pattern_type!(Text, NO_CONTROL_PATTERN, usize::MAX, "text without control characters", "remove tabs, line breaks and other control characters");
+
+pattern_type!(
+    PgIdentifier,
+    r"^[A-Za-z_][A-Za-z0-9_$-]*$",
+    63,
+    "a PostgreSQL name chartgen can pass safely",
+    "use letters, digits, `_`, `$` and `-`, starting with a letter or `_`, at most 63 characters"
+);
+
+pattern_type!(
+    Hostname,
+    r"^$|^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$",
+    253,
+    "a host name or IPv4 address",
+    "give a DNS name such as \"db.example.internal\" or an address such as \"10.0.0.5\""
+);
+
+/// A label key: an optional DNS-subdomain prefix and `/`, then a name of at
+/// most 63 characters.
+/// What [`LABEL_KEY_PATTERN`] cannot count: a prefix of at most 253 characters.
+pub const LABEL_PREFIX_PATTERN: &str = "^([^/]{1,253}/)?[^/]*$";
+
+pub const LABEL_KEY_PATTERN: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LabelKey(String);
+
+impl LabelKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for LabelKey {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        let prefix_fits = text.rsplit_once('/').is_none_or(|(prefix, _)| prefix.len() <= 253);
+        if prefix_fits && regex(&RE, LABEL_KEY_PATTERN).is_match(text) {
+            Ok(LabelKey(text.to_string()))
+        } else {
+            Err(format!(
+                "`{}` is not a valid label key; help: a name of letters, digits, `-`, `_` and `.` (at most 63), optionally after a DNS prefix and `/`, such as \"example.com/team\"",
+                text.escape_default()
+            ))
+        }
+    }
+}
+
+impl fmt::Display for LabelKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+text_type!(
+    LabelKey,
+    "A Kubernetes label key.",
+    // The second pattern bounds the prefix, which the first cannot count.
+    serde_json::json!({ "maxLength": 317, "pattern": LABEL_KEY_PATTERN, "allOf": [{ "pattern": LABEL_PREFIX_PATTERN }] })
+);
+
+pattern_type!(
+    LabelValue,
+    r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$",
+    63,
+    "a valid label value",
+    "use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, at most 63 characters"
+);
+
+pattern_type!(
+    StorageClassName,
+    r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    253,
+    "a StorageClass name",
+    "leave it empty for the cluster's default, or use lowercase letters, digits, `-` and `.`"
+);
+
+pattern_type!(
+    S3Prefix,
+    r"^$|^[^/\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*/$",
+    512,
+    "a key prefix that is empty or ends with `/`",
+    "end the prefix with `/`, such as \"certctl/\", so that it names a folder and not the start of file names; do not start it with `/`"
+);
+
+pattern_type!(
+    EndpointUrl,
+    r"^$|^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[^\s\x00-\x1f\x7f-\x9f]*)?$",
+    2048,
+    "an http or https URL",
+    "leave it empty for AWS, or give the S3 endpoint such as \"https://minio.storage.svc:9000\""
+);
+
+impl EndpointUrl {
+    /// The TCP port the endpoint listens on: the URL's, else its scheme's
+    /// (AWS, when empty, is https).
+    pub fn port(&self) -> u16 {
+        let rest = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        let authority = rest.split('/').next().unwrap_or_default();
+        match authority.rsplit_once(':') {
+            Some((_, port)) if !authority.ends_with(']') && !port.is_empty() => port.parse().unwrap_or(443),
+            _ if self.0.starts_with("http://") => 80,
+            _ => 443,
+        }
+    }
+}
+
+pattern_type!(
+    Region,
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    64,
+    "a region name",
+    "use letters, digits, `-`, `_` and `.`, such as \"us-east-1\""
+);
 
 #[cfg(test)]
 mod tests {
@@ -413,6 +794,17 @@ mod tests {
     fn a_six_field_schedule_suggests_dropping_the_seconds() {
         let err = "0 30 2 * * *".parse::<CronSchedule>().unwrap_err();
         assert!(err.contains("drop the first field: \"30 2 * * *\""), "{err}");
+    }
+
+    #[test]
+    fn cron_follows_kubernetes_parser() {
+        for good in ["30 2 * * *", "0 0 * * SUN", "0 0 1 jan *", "0 2 ? * MON-FRI", "*/15 * * * *", "05 02 * * *", "@weekly"] {
+            assert!(good.parse::<CronSchedule>().is_ok(), "{good}");
+        }
+        for bad in ["0 0 * * 7", "*/0 * * * *", "0 0 32 * *", "@every 1h", "0 0 L * *", "0 2 * *"] {
+            assert!(bad.parse::<CronSchedule>().is_err(), "{bad}");
+        }
+        assert!("0 5-1 * * *".parse::<CronSchedule>().unwrap_err().contains("the range 5-1, which runs backwards"));
     }
 
     #[test]
@@ -435,7 +827,14 @@ mod tests {
         assert_eq!("1h30m".parse::<Duration>().unwrap().value().as_secs(), 5400);
         assert!("90".parse::<Duration>().is_err());
         assert!("1 hour".parse::<Duration>().is_err());
-        assert_eq!("0s".parse::<Duration>().unwrap().value().as_secs(), 0);
+        assert_eq!("0s".parse::<DurationOrZero>().unwrap().value().as_secs(), 0);
+        assert!("0s".parse::<Duration>().unwrap_err().contains("is zero"));
+    }
+
+    #[test]
+    fn the_longest_duration_the_pattern_allows_still_parses() {
+        assert!("99999999y999999999w999999999d999999999h999999999m999999999s999999999ms".parse::<Duration>().is_ok());
+        assert!("999999999y".parse::<Duration>().is_err());
     }
 
     #[test]

@@ -13,7 +13,6 @@ use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 
 use crate::render::yaml;
-use crate::scalars::DURATION_PATTERN;
 use crate::spec::{ParameterKind, Spec};
 use crate::values::{Values, STANDARD_LABELS};
 
@@ -36,7 +35,9 @@ pub fn values_schema(spec: &Spec) -> Value {
     root.insert("title".into(), json!(format!("Values of the {} chart", spec.chart.name)));
     let rules = &mut root["properties"]["monitoring"]["properties"]["prometheusRules"]["properties"];
     rules["thresholds"] = thresholds_schema(spec);
-    rules["labels"]["propertyNames"] = json!({ "not": { "enum": STANDARD_LABELS } });
+    key_schemas(&mut schema);
+    let rules = &mut schema["properties"]["monitoring"]["properties"]["prometheusRules"]["properties"];
+    rules["labels"]["propertyNames"]["not"] = json!({ "enum": STANDARD_LABELS });
     for path in ["postgresql.auth.username", "postgresql.auth.database", "externalDatabase.database"] {
         property_mut(&mut schema, path)["minLength"] = json!(1);
     }
@@ -47,6 +48,23 @@ pub fn values_schema(spec: &Spec) -> Value {
     ]);
     schema.as_object_mut().expect("object").insert("allOf".into(), conditions);
     schema
+}
+
+/// A map's keys get their whole schema as `propertyNames`: the
+/// `patternProperties` the types give carry only the key's main pattern.
+fn key_schemas(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.contains_key("patternProperties") {
+                let mut generator = schemars::SchemaGenerator::default();
+                let key = <crate::scalars::LabelKey as schemars::JsonSchema>::json_schema(&mut generator).to_value();
+                map.insert("propertyNames".into(), key);
+            }
+            map.values_mut().for_each(key_schemas);
+        }
+        Value::Array(items) => items.iter_mut().for_each(key_schemas),
+        _ => {}
+    }
 }
 
 /// Integer widths (`uint32`) are Rust's business; the bounds already say it for validators.
@@ -73,7 +91,10 @@ fn thresholds_schema(spec: &Spec) -> Value {
         let mut property = match parameter.kind {
             ParameterKind::Number => json!({ "type": "number" }),
             ParameterKind::Integer => json!({ "type": "integer" }),
-            ParameterKind::Duration => json!({ "type": "string", "pattern": DURATION_PATTERN }),
+            ParameterKind::Duration => {
+                let mut generator = schemars::SchemaGenerator::default();
+                <crate::scalars::Duration as schemars::JsonSchema>::json_schema(&mut generator).to_value()
+            }
         };
         property["description"] = json!(parameter.description);
         if let Some(min) = parameter.minimum {
@@ -128,6 +149,14 @@ fn merge(dest: &mut Value, src: Value) {
     }
 }
 
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    }
+}
+
 /// The commented default `values.yaml` for a spec.
 pub fn values_yaml(spec: &Spec) -> String {
     let schema = values_schema(spec);
@@ -161,11 +190,12 @@ fn write_map(value: &Value, schema: &Value, indent: usize, out: &mut String) {
             out.push_str(&format!("{pad}# Flag: {choices}.\n"));
         }
         match item {
-            Value::Object(inner) if !inner.is_empty() => {
+            // A map of settings, each documented; a free map (labels) is data, written whole.
+            Value::Object(inner) if !inner.is_empty() && property["properties"].is_object() => {
                 out.push_str(&format!("{pad}{}:\n", yaml::string(key)));
                 write_map(item, property, indent + 2, out);
             }
-            Value::Array(items) if !items.is_empty() => {
+            Value::Object(_) | Value::Array(_) if !is_empty(item) => {
                 out.push_str(&format!("{pad}{}:\n{}\n", yaml::string(key), yaml::block(item, indent + 2)));
             }
             scalar => out.push_str(&format!("{pad}{}: {}\n", yaml::string(key), yaml::scalar(scalar))),

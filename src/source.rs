@@ -90,10 +90,11 @@ impl Node {
         }
     }
 
-    /// The node at a dotted path, if every step is a map key.
+    /// The node at a dotted path whose steps are map keys or list indexes (`alerts.2.expr`).
     pub fn get(&self, path: &str) -> Option<&Node> {
         path.split('.').try_fold(self, |node, key| match &node.value {
             Value::Map(map) => map.get(key).map(|m| &m.node),
+            Value::Seq(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
             _ => None,
         })
     }
@@ -138,11 +139,27 @@ pub const ALIAS_BUDGET: usize = 100_000;
 /// How deeply collections may nest.
 pub const MAX_DEPTH: usize = 200;
 
+/// The largest file chartgen reads (a values file, a spec, a runbook, a
+/// CRD): far above any real one, and small enough that `-f /dev/zero` or a
+/// runaway file is refused at once instead of filling memory.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+/// Reads a whole file of at most [`MAX_FILE_BYTES`], without reading more
+/// than one byte past the limit.
+pub fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!("it is larger than {} MiB, the most chartgen reads", MAX_FILE_BYTES >> 20)));
+    }
+    Ok(bytes)
+}
+
 /// Reads a YAML file into a located tree. An empty document is an empty map.
 pub fn load_file(path: &std::path::Path) -> Result<Node, Diagnostic> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
+    let bytes = read_limited(path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
     load_bytes(&name, bytes)
 }
 

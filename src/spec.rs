@@ -15,7 +15,6 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::de::from_node;
 use crate::diagnostic::{nearest, BadInput, Diagnostic, Source};
 use crate::scalars::{Duration, ImageRepository, ImageTag};
 use crate::source::{load_bytes, load_str, Node};
@@ -82,7 +81,7 @@ pub struct App {
     /// The application's name, used in labels and default object names.
     pub name: String,
     /// The database the application uses.
-    pub database: String,
+    pub database: crate::scalars::PgIdentifier,
     /// The server image; the migration Job runs it.
     pub image: SpecImage,
     /// The command that applies migrations and exits.
@@ -156,6 +155,10 @@ impl<'de> Deserialize<'de> for Threshold {
                 Ok(Threshold::Number(v as f64))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Threshold, E> {
+                if !v.is_finite() {
+                    // `.nan` would render `> null`: an alert that never fires.
+                    return Err(E::custom(format!("expected a finite number, found {v}; help: give a number such as 0.05")));
+                }
                 Ok(Threshold::Number(v))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Threshold, E> {
@@ -187,7 +190,7 @@ pub struct Alert {
     pub name: String,
     pub expr: Expr,
     #[serde(rename = "for")]
-    pub for_: Duration,
+    pub for_: crate::scalars::DurationOrZero,
     pub severity: Severity,
     pub summary: String,
     pub description: String,
@@ -317,9 +320,11 @@ impl TryFrom<String> for Expectation {
         let trimmed = text.trim();
         for (symbol, op) in ops {
             if let Some(rest) = trimmed.strip_prefix(symbol)
-                && let Ok(value) = rest.trim().parse::<f64>() {
-                    return Ok(Expectation { op, value });
-                }
+                && let Ok(value) = rest.trim().parse::<f64>()
+                && value.is_finite()
+            {
+                return Ok(Expectation { op, value });
+            }
         }
         Err(format!("`{text}` is not a comparison; help: write an operator and a number, for example \"> 0\""))
     }
@@ -371,33 +376,52 @@ pub fn load(path: Option<&Path>) -> Result<LoadedSpec, BadInput> {
     let tree = match path {
         Some(p) => {
             let name = p.display().to_string();
-            let bytes = std::fs::read(p).map_err(|e| Diagnostic::plain(format!("cannot read spec {name}: {e}")))?;
+            let bytes = crate::source::read_limited(p).map_err(|e| Diagnostic::plain(format!("cannot read spec {name}: {e}")))?;
             load_bytes(&name, bytes)?
         }
-        None => load_str(&Source::new(BUILTIN_NAME, BUILTIN))?,
+        None => builtin_tree(),
     };
-    let spec: Spec = from_node(&tree, "")?;
-    let problems = check(&spec, &tree);
+    // A problem is repaired with the built-in spec's value at the same place, so that one
+    // reading reports every problem of the file.
+    let reading = crate::de::read_all::<Spec>(&tree, &builtin_tree());
+    let repaired: Vec<String> = reading.problems.iter().map(crate::de::Problem::repaired).collect();
+    let mut problems: Vec<Diagnostic> = reading.problems.into_iter().map(|p| p.diagnostic).collect();
+    let Some(spec) = reading.value else { return Err(BadInput::sorted(problems)) };
+    for (path, problem) in check(&spec, &tree) {
+        if !repaired.iter().any(|r| crate::de::overlaps(r, &path)) {
+            problems.push(problem);
+        }
+    }
     if problems.is_empty() {
         let dir = path.map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default());
         Ok(LoadedSpec { spec, tree, dir, defaults: std::sync::OnceLock::new() })
     } else {
-        Err(BadInput(problems))
+        Err(BadInput::sorted(problems))
     }
 }
 
-/// Checks what the types alone cannot: names, references between parts, PromQL.
-fn check(spec: &Spec, tree: &Node) -> Vec<Diagnostic> {
+fn builtin_tree() -> Node {
+    static TREE: std::sync::OnceLock<Node> = std::sync::OnceLock::new();
+    TREE.get_or_init(|| load_str(&Source::new(BUILTIN_NAME, BUILTIN)).expect("the built-in spec is YAML")).clone()
+}
+
+/// Checks what the types alone cannot: names, references between parts,
+/// PromQL. Each problem comes with the dotted path it is about.
+fn check(spec: &Spec, tree: &Node) -> Vec<(String, Diagnostic)> {
     let mut problems = Vec::new();
     let at = |path: &str| tree.get(path).map_or_else(|| tree.origin.clone(), |n| n.origin.clone());
     let mut problem = |path: &str, message: String, help: &str| {
-        problems.push(Diagnostic::new(at(path), message).with_help(help));
+        problems.push((path.to_string(), Diagnostic::new(at(path), message).with_help(help)));
     };
     if !is_dns_label(&spec.chart.name) {
         problem("chart.name", format!("`{}` is not a valid chart name", spec.chart.name), "use lowercase letters, digits and `-`, at most 63 characters");
     }
-    if !is_dns_label(&spec.app.name) {
-        problem("app.name", format!("`{}` is not a valid application name", spec.app.name), "use lowercase letters, digits and `-`, at most 63 characters");
+    // The application's name also makes the default database user, which starts with a letter.
+    if !is_dns_label(&spec.app.name) || !spec.app.name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        problem("app.name", format!("`{}` is not a valid application name", spec.app.name), "use lowercase letters, digits and `-`, starting with a letter, at most 63 characters");
+    }
+    if let Err(e) = semver::Version::parse(&spec.chart.version) {
+        problem("chart.version", format!("`{}` is not a SemVer 2 version: {e}", spec.chart.version), "Helm loads only charts whose version is SemVer 2, such as \"1.4.0\" or \"2.0.0-rc.1\"");
     }
     for (path, env) in [("app.databaseUrlEnv", &spec.app.database_url_env), ("app.skipMigrationsEnv", &spec.app.skip_migrations_env)] {
         if !is_identifier(env) {
@@ -424,6 +448,23 @@ fn check(spec: &Spec, tree: &Node) -> Vec<Diagnostic> {
         if !fits {
             problem(&format!("{path}.default"), format!("the default does not fit the type {:?}", parameter.kind).to_lowercase(), "give a number for number and integer parameters, a duration such as \"15m\" for duration parameters");
         }
+        for (bound, value) in [("minimum", parameter.minimum), ("maximum", parameter.maximum)] {
+            if parameter.kind == ParameterKind::Duration && value.is_some() {
+                problem(&format!("{path}.{bound}"), format!("a duration parameter has no {bound}"), "remove it; bounds apply to number and integer parameters");
+            }
+        }
+        if let (Some(min), Some(max)) = (parameter.minimum, parameter.maximum)
+            && min > max
+        {
+            problem(&format!("{path}.minimum"), format!("the minimum {min} is above the maximum {max}"), "swap them, or correct one");
+        }
+        if let Threshold::Number(default) = parameter.default {
+            let below = parameter.minimum.is_some_and(|min| default < min);
+            let above = parameter.maximum.is_some_and(|max| default > max);
+            if below || above {
+                problem(&format!("{path}.default"), format!("the default {default} is outside the parameter's own range"), "give a default between the minimum and the maximum");
+            }
+        }
     }
     for (i, alert) in spec.alerts.iter().enumerate() {
         let path = format!("alerts.{i}.expr");
@@ -441,11 +482,83 @@ fn check(spec: &Spec, tree: &Node) -> Vec<Diagnostic> {
         if !is_identifier(&alert.name) {
             problem(&format!("alerts.{i}.name"), format!("`{}` is not an alert name", alert.name), "use letters, digits and `_`");
         }
+        if let Some(param) = duration_in_arithmetic(spec, &alert.expr) {
+            problem(
+                &path,
+                format!("the duration parameter `${{{param}}}` is used outside a range selector"),
+                "Prometheus before 2.54 refuses a duration in arithmetic and drops the whole rule group; declare a number parameter in seconds instead",
+            );
+        }
     }
     if spec.sanity_queries.is_empty() {
         problem("sanityQueries", "the restore drill needs at least one sanity query".to_string(), "add a query such as `SELECT count(*) FROM some_table` with `expect: \"> 0\"`");
     }
+    for (i, query) in spec.sanity_queries.iter().enumerate() {
+        // The verify script reads the queries one per line, fields split by tabs.
+        let named = query.name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && query.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !named {
+            problem(&format!("sanityQueries.{i}.name"), format!("`{}` is not a sanity query name", query.name.escape_default()), "use letters, digits, `-` and `_`, such as \"accounts-present\"");
+        }
+        if query.sql.trim().is_empty() || query.sql.contains(['\n', '\t', '\r']) {
+            problem(&format!("sanityQueries.{i}.sql"), "a sanity query must be one line of SQL without tabs".to_string(), "write the query on one line; the verify job reads one query per line");
+        }
+    }
+    problems.extend(text_problems(tree, ""));
     problems
+}
+
+/// The first duration parameter an expression uses anywhere but inside
+/// `[...]` (a range or a subquery step) or after `offset`.
+fn duration_in_arithmetic<'a>(spec: &Spec, expr: &'a Expr) -> Option<&'a str> {
+    let mut before = "";
+    for (i, part) in expr.parts.iter().enumerate() {
+        match part {
+            ExprPart::Text(text) => before = text,
+            ExprPart::Param(name) => {
+                let is_duration = spec.parameters.get(name).is_some_and(|p| p.kind == ParameterKind::Duration);
+                let after = match expr.parts.get(i + 1) {
+                    Some(ExprPart::Text(text)) => text.as_str(),
+                    _ => "",
+                };
+                let opens = before.trim_end();
+                let in_selector = (opens.ends_with('[') || opens.ends_with(':')) && matches!(after.trim_start().chars().next(), Some(']' | ':'));
+                let after_offset = opens.ends_with("offset");
+                if is_duration && !in_selector && !after_offset {
+                    return Some(name);
+                }
+                before = "";
+            }
+        }
+    }
+    None
+}
+
+/// Strings of the spec that hold characters Helm or YAML cannot carry
+/// through a chart: control characters, and the Unicode line and paragraph
+/// separators YAML 1.1 reads as line breaks. Line breaks are allowed only
+/// where text may span lines (alert descriptions and expressions).
+fn text_problems(node: &Node, path: &str) -> Vec<(String, Diagnostic)> {
+    let multiline = path.starts_with("alerts.") && (path.ends_with(".description") || path.ends_with(".expr"));
+    match &node.value {
+        crate::source::Value::Str(text) => {
+            let bad = text.chars().find(|&c| (c.is_control() && !(multiline && c == '\n')) || matches!(c, '\u{2028}' | '\u{2029}'));
+            bad.map(|c| {
+                let diagnostic = Diagnostic::new(node.origin.clone(), format!("`{path}` holds the character U+{:04X}", c as u32))
+                    .with_help(if multiline { "remove it; only line breaks are allowed here" } else { "remove it; this text must be one line without control characters" });
+                (path.to_string(), diagnostic)
+            })
+            .into_iter()
+            .collect()
+        }
+        crate::source::Value::Seq(items) => items.iter().enumerate().flat_map(|(i, item)| text_problems(item, &join(path, &i.to_string()))).collect(),
+        crate::source::Value::Map(map) => map.iter().flat_map(|(key, member)| text_problems(&member.node, &join(path, key))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
 
 #[cfg(test)]
@@ -454,10 +567,10 @@ mod tests {
 
     fn spec_error(text: &str) -> String {
         let tree = load_str(&Source::new("chartgen.yaml", text)).unwrap();
-        let result: Result<Spec, _> = from_node(&tree, "");
+        let result: Result<Spec, _> = crate::de::from_node(&tree);
         match result {
             Err(d) => d.to_string(),
-            Ok(spec) => check(&spec, &tree).iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            Ok(spec) => check(&spec, &tree).iter().map(|(_, d)| d.to_string()).collect::<Vec<_>>().join("\n"),
         }
     }
 

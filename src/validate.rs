@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use jsonschema::error::ValidationErrorKind;
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as networking};
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use rayon::prelude::*;
@@ -68,6 +68,8 @@ const ENUMS: &[(&str, &str, &[&str])] = &[
     ("io.k8s.api.core.v1.ContainerPort", "protocol", &["TCP", "UDP", "SCTP"]),
     ("io.k8s.api.core.v1.Toleration", "operator", &["Exists", "Equal"]),
     ("io.k8s.api.core.v1.Toleration", "effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+    ("io.k8s.api.networking.v1.NetworkPolicyPort", "protocol", &["TCP", "UDP", "SCTP"]),
+    ("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement", "operator", &["In", "NotIn", "Exists", "DoesNotExist"]),
 ];
 
 /// Kubernetes' quantity syntax (`resource.Quantity`).
@@ -100,6 +102,7 @@ fn core_schema() -> (Value, Vec<CoreKind>) {
         core_kind::<apps::Deployment>(&mut generator),
         core_kind::<batch::Job>(&mut generator),
         core_kind::<batch::CronJob>(&mut generator),
+        core_kind::<networking::NetworkPolicy>(&mut generator),
     ];
     let mut definitions = Value::Object(generator.take_definitions(true));
     for (name, definition) in definitions.as_object_mut().expect("a map") {
@@ -107,6 +110,9 @@ fn core_schema() -> (Value, Vec<CoreKind>) {
             if name == owner {
                 definition["properties"][*field]["enum"] = json!(values);
             }
+        }
+        if name == "io.k8s.api.networking.v1.NetworkPolicySpec" {
+            definition["properties"]["policyTypes"]["items"]["enum"] = json!(["Ingress", "Egress"]);
         }
         if name == "io.k8s.api.core.v1.PersistentVolumeClaimSpec" {
             definition["properties"]["accessModes"]["items"]["enum"] = json!(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]);
@@ -286,7 +292,7 @@ fn crd_schemas(dir: &Path) -> Result<Vec<(Value, String)>, BadInput> {
     let mut out = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
+        let bytes = crate::source::read_limited(&path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
         let crd = crate::source::load_bytes(&name, bytes)?.to_json();
         if crd["kind"] != "CustomResourceDefinition" {
             continue;
@@ -440,23 +446,42 @@ pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, Str
                 }
             }
         }
+        let selects_a_pod = |selector: &Value| manifests.iter().filter_map(|m| pod_template_labels(&m.object)).any(|labels| selector_matches(selector, labels));
         if manifest.kind() == "Service"
             && let Some(selector) = manifest.object["spec"]["selector"].as_object()
+            && !selects_a_pod(&json!({ "matchLabels": selector }))
         {
-            let matches = manifests.iter().filter_map(|m| pod_template_labels(&m.object)).any(|labels| {
-                selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-            });
-            if !matches {
-                problem("/spec/selector".into(), "the selector matches no pod template rendered in this combination".into());
-            }
+            problem("/spec/selector".into(), "the selector matches no pod template rendered in this combination".into());
+        }
+        if manifest.kind() == "NetworkPolicy" && !selects_a_pod(&manifest.object["spec"]["podSelector"]) {
+            problem("/spec/podSelector".into(), "the policy selects no pod template rendered in this combination".into());
         }
     }
     out
 }
 
+/// Whether a label selector (`matchLabels` and `matchExpressions`) selects a pod with `labels`.
+fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value>) -> bool {
+    let by_label = selector["matchLabels"].as_object().into_iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
+    let by_expression = selector["matchExpressions"].as_array().into_iter().flatten().all(|requirement| {
+        let value = requirement["key"].as_str().and_then(|key| labels.get(key));
+        let listed = || requirement["values"].as_array().is_some_and(|values| value.is_some_and(|v| values.contains(v)));
+        match requirement["operator"].as_str() {
+            Some("In") => listed(),
+            Some("NotIn") => !listed(),
+            Some("Exists") => value.is_some(),
+            Some("DoesNotExist") => value.is_none(),
+            _ => false,
+        }
+    });
+    by_label && by_expression
+}
+
+/// The labels of the pods a workload makes.
 fn pod_template_labels(object: &Value) -> Option<&serde_json::Map<String, Value>> {
     match object["kind"].as_str()? {
-        "StatefulSet" | "Deployment" => object["spec"]["template"]["metadata"]["labels"].as_object(),
+        "StatefulSet" | "Deployment" | "Job" => object["spec"]["template"]["metadata"]["labels"].as_object(),
+        "CronJob" => object["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"].as_object(),
         _ => None,
     }
 }
@@ -473,6 +498,33 @@ mod tests {
         assert!(schema["allOf"].as_array().unwrap().iter().any(|s| s["if"]["properties"]["kind"]["const"] == "CronJob"));
         assert_eq!(schema["definitions"]["io.k8s.api.batch.v1.CronJobSpec"]["properties"]["concurrencyPolicy"]["enum"], json!(["Allow", "Forbid", "Replace"]));
         assert!(schema["definitions"]["io.k8s.apimachinery.pkg.api.resource.Quantity"]["anyOf"].is_array());
+    }
+
+    #[test]
+    fn selectors_match_by_labels_and_expressions() {
+        let labels = json!({"app": "db", "tier": "backend"});
+        let labels = labels.as_object().unwrap();
+        assert!(selector_matches(&json!({"matchLabels": {"app": "db"}}), labels));
+        assert!(!selector_matches(&json!({"matchLabels": {"app": "web"}}), labels));
+        assert!(selector_matches(&json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend", "x"]}]}), labels));
+        assert!(!selector_matches(&json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["backend"]}]}), labels));
+        assert!(selector_matches(&json!({"matchExpressions": [{"key": "zone", "operator": "DoesNotExist"}]}), labels));
+        assert!(!selector_matches(&json!({"matchExpressions": [{"key": "zone", "operator": "Exists"}]}), labels));
+        assert!(selector_matches(&json!({}), labels), "an empty selector selects every pod");
+    }
+
+    #[test]
+    fn a_network_policy_that_selects_no_pod_is_a_reference_problem() {
+        let policy = |component: &str| {
+            let text = format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector:\n    matchLabels:\n      app.kubernetes.io/component: {component}\n");
+            Manifest::new("templates/p.yaml".into(), text.clone(), crate::source::load_str(&crate::diagnostic::Source::new("p", text)).unwrap().to_json())
+        };
+        let cronjob_text = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels:\n            app.kubernetes.io/component: backup\n";
+        let cronjob = Manifest::new("templates/c.yaml".into(), cronjob_text.into(), crate::source::load_str(&crate::diagnostic::Source::new("c", cronjob_text)).unwrap().to_json());
+        assert!(check_references(&[cronjob.clone(), policy("backup")], &BTreeSet::new()).is_empty());
+        let problems = check_references(&[cronjob, policy("verify")], &BTreeSet::new());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].problem.pointer, "/spec/podSelector");
     }
 
     #[test]

@@ -15,9 +15,12 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::de::from_node;
+use crate::de::display_path;
 use crate::diagnostic::{nearest, BadInput, Diagnostic, Origin};
-use crate::scalars::{BucketName, CronSchedule, Duration, ImageRepository, ImageTag, ObjectName, Quantity, SecretKey, TimeZone};
+use crate::scalars::{
+    BucketName, Count, CronSchedule, Duration, EndpointUrl, ExactSeconds, Hostname, ImageRepository, ImageTag, Int, LabelKey, LabelValue, ObjectName,
+    PgIdentifier, Port, Positive, Quantity, Region, S3Prefix, SecretKey, StorageClassName, Text, TimeZone, UnixId,
+};
 use crate::source::{load_file, Member, Node, Value};
 use crate::spec::{ParameterKind, Spec, Threshold};
 use crate::strvals::{parse_into, SetKind};
@@ -36,6 +39,29 @@ pub struct Values {
     pub migrations: Migrations,
     /// Prometheus alerting rules.
     pub monitoring: Monitoring,
+    /// NetworkPolicies that let only the traffic the chart needs through.
+    pub network_policy: NetworkPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkPolicy {
+    /// Only the chart's jobs and the application's pods reach PostgreSQL; the jobs reach only the database, DNS and the S3 endpoint.
+    #[schemars(extend("x-chartgen-flag" = ""))]
+    pub enabled: bool,
+    /// Labels of the application's pods, which may connect to the in-cluster PostgreSQL.
+    pub application_pod_labels: BTreeMap<LabelKey, LabelValue>,
+    /// The cluster's DNS, which the jobs may ask on port 53.
+    pub dns: DnsPeer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DnsPeer {
+    /// Namespace the DNS pods run in.
+    pub namespace: ObjectName,
+    /// Labels of the DNS pods.
+    pub pod_labels: BTreeMap<LabelKey, LabelValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -49,7 +75,7 @@ pub struct Postgresql {
     /// Credentials of the in-cluster server.
     pub auth: PostgresAuth,
     /// Port of the PostgreSQL Service.
-    pub port: u16,
+    pub port: Port,
     /// The data volume.
     pub storage: Storage,
     /// CPU and memory for the server container.
@@ -59,7 +85,7 @@ pub struct Postgresql {
     /// User, group and file system settings of the server pod.
     pub security_context: SecurityContext,
     /// Node labels the server pod must match.
-    pub node_selector: BTreeMap<String, String>,
+    pub node_selector: BTreeMap<LabelKey, LabelValue>,
     /// Taints the server pod tolerates.
     pub tolerations: Vec<Toleration>,
 }
@@ -71,11 +97,11 @@ pub struct PostgresAuth {
     #[schemars(extend("x-chartgen-flag" = "postgresql.enabled=true"))]
     pub create: bool,
     /// Database the application uses.
-    pub database: String,
+    pub database: PgIdentifier,
     /// User the application and the jobs connect as (written to the Secret when create is true).
-    pub username: String,
+    pub username: PgIdentifier,
     /// Password written to the Secret when create is true; prefer an existing Secret in production.
-    pub password: String,
+    pub password: Text,
     /// Existing Secret with the credentials, used when create is false.
     #[schemars(extend("x-chartgen-external" = "Secret"))]
     pub existing_secret: ObjectName,
@@ -89,11 +115,11 @@ pub struct PostgresAuth {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExternalDatabase {
     /// Host name of the external server.
-    pub host: String,
+    pub host: Hostname,
     /// Port of the external server.
-    pub port: u16,
+    pub port: Port,
     /// Database the application uses.
-    pub database: String,
+    pub database: PgIdentifier,
     /// TLS mode for connections (libpq sslmode).
     pub ssl_mode: SslMode,
     /// Existing Secret with the credentials.
@@ -141,7 +167,7 @@ pub struct Storage {
     /// Size of the data volume.
     pub size: Quantity,
     /// StorageClass of the data volume; empty for the cluster's default.
-    pub storage_class_name: String,
+    pub storage_class_name: StorageClassName,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -180,27 +206,24 @@ pub struct Probes {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Probe {
     /// Seconds to wait after the container starts.
-    pub initial_delay_seconds: u32,
+    pub initial_delay_seconds: Count,
     /// Seconds between checks.
-    pub period_seconds: u32,
+    pub period_seconds: Positive,
     /// Seconds before a check counts as failed.
-    pub timeout_seconds: u32,
+    pub timeout_seconds: Positive,
     /// Failed checks in a row before acting.
-    pub failure_threshold: u32,
+    pub failure_threshold: Positive,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SecurityContext {
     /// User id the containers run as (never 0: pods run as non-root).
-    #[schemars(range(min = 1))]
-    pub run_as_user: u32,
+    pub run_as_user: UnixId,
     /// Group id the containers run as.
-    #[schemars(range(min = 1))]
-    pub run_as_group: u32,
+    pub run_as_group: UnixId,
     /// Group that owns mounted volumes.
-    #[schemars(range(min = 1))]
-    pub fs_group: u32,
+    pub fs_group: UnixId,
     /// Mount the container's root file system read-only.
     pub read_only_root_filesystem: bool,
 }
@@ -210,19 +233,19 @@ pub struct SecurityContext {
 pub struct Toleration {
     /// Taint key to match; empty with operator Exists matches every taint.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<LabelKey>,
     /// How the key and value are matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<TolerationOperator>,
     /// Taint value to match with operator Equal.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<LabelValue>,
     /// Taint effect to match; empty matches every effect.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<TaintEffect>,
     /// Seconds a NoExecute taint is tolerated before eviction.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub toleration_seconds: Option<i64>,
+    pub toleration_seconds: Option<ExactSeconds>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -260,17 +283,15 @@ pub struct Backup {
     /// The restore drill: a CronJob that restores the newest dump and checks it.
     pub verify: Verify,
     /// Successful Jobs to keep.
-    pub successful_jobs_history_limit: u32,
+    pub successful_jobs_history_limit: Count,
     /// Failed Jobs to keep.
-    pub failed_jobs_history_limit: u32,
+    pub failed_jobs_history_limit: Count,
     /// Seconds after its scheduled time a missed run may still start.
-    #[schemars(range(min = 1))]
-    pub starting_deadline_seconds: u32,
+    pub starting_deadline_seconds: Positive,
     /// Seconds a run may take before it is stopped.
-    #[schemars(range(min = 1))]
-    pub active_deadline_seconds: u32,
+    pub active_deadline_seconds: Positive,
     /// Retries of a failed run.
-    pub backoff_limit: u32,
+    pub backoff_limit: Count,
     /// Size limit of the scratch volume the S3 sink stages a dump in.
     pub scratch_size: Quantity,
     /// CPU and memory for the backup containers.
@@ -278,7 +299,7 @@ pub struct Backup {
     /// User, group and file system settings of the backup pod.
     pub security_context: SecurityContext,
     /// Node labels the backup pod must match.
-    pub node_selector: BTreeMap<String, String>,
+    pub node_selector: BTreeMap<LabelKey, LabelValue>,
     /// Taints the backup pod tolerates.
     pub tolerations: Vec<Toleration>,
 }
@@ -294,13 +315,11 @@ pub struct Verify {
     /// Size limit of the scratch volume the throwaway database lives in.
     pub scratch_size: Quantity,
     /// Seconds after its scheduled time a missed run may still start.
-    #[schemars(range(min = 1))]
-    pub starting_deadline_seconds: u32,
+    pub starting_deadline_seconds: Positive,
     /// Seconds a run may take before it is stopped.
-    #[schemars(range(min = 1))]
-    pub active_deadline_seconds: u32,
+    pub active_deadline_seconds: Positive,
     /// Retries of a failed run; 0, so that a failed drill alerts.
-    pub backoff_limit: u32,
+    pub backoff_limit: Count,
     /// CPU and memory for the verify containers.
     pub resources: Resources,
 }
@@ -322,12 +341,11 @@ pub struct PvcSink {
     #[schemars(extend("x-chartgen-external" = "PersistentVolumeClaim"))]
     pub claim_name: ObjectName,
     /// StorageClass of the created PVC; empty for the cluster's default.
-    pub storage_class_name: String,
+    pub storage_class_name: StorageClassName,
     /// Size of the created PVC.
     pub size: Quantity,
     /// How many dumps to keep; older ones are deleted after each successful backup.
-    #[schemars(range(min = 1))]
-    pub keep: u32,
+    pub keep: Positive,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -335,12 +353,12 @@ pub struct PvcSink {
 pub struct S3Sink {
     /// Bucket the dumps are uploaded to (required with sink s3).
     pub bucket: BucketName,
-    /// Key prefix inside the bucket, such as "certctl/".
-    pub prefix: String,
+    /// Key prefix inside the bucket: empty, or ending with "/" such as "certctl/".
+    pub prefix: S3Prefix,
     /// Region of the bucket.
-    pub region: String,
+    pub region: Region,
     /// Endpoint URL of an S3-compatible store; empty for AWS.
-    pub endpoint: String,
+    pub endpoint: EndpointUrl,
     /// Secret with the access key pair.
     pub credentials_secret: CredentialsSecret,
     /// Image with the aws command that uploads the dump.
@@ -368,19 +386,17 @@ pub struct Migrations {
     /// Server image that runs the migrate command.
     pub image: Image,
     /// Seconds the Job waits for the database to accept connections before failing.
-    #[schemars(range(min = 1))]
-    pub wait_for_database_seconds: u32,
+    pub wait_for_database_seconds: Positive,
     /// Seconds the Job may take in all.
-    #[schemars(range(min = 1))]
-    pub active_deadline_seconds: u32,
+    pub active_deadline_seconds: Positive,
     /// Retries of a failed migration.
-    pub backoff_limit: u32,
+    pub backoff_limit: Count,
     /// CPU and memory for the migration containers.
     pub resources: Resources,
     /// User, group and file system settings of the migration pod.
     pub security_context: SecurityContext,
     /// Node labels the migration pod must match.
-    pub node_selector: BTreeMap<String, String>,
+    pub node_selector: BTreeMap<LabelKey, LabelValue>,
     /// Taints the migration pod tolerates.
     pub tolerations: Vec<Toleration>,
 }
@@ -399,7 +415,7 @@ pub struct PrometheusRules {
     #[schemars(extend("x-chartgen-flag" = ""))]
     pub enabled: bool,
     /// Extra labels on the PrometheusRule, such as the one your Prometheus selects rules by.
-    pub labels: BTreeMap<String, String>,
+    pub labels: BTreeMap<LabelKey, LabelValue>,
     /// How often Prometheus evaluates the rules.
     pub interval: Duration,
     /// Alert thresholds, one per parameter of the chart spec.
@@ -438,6 +454,15 @@ fn resources(cpu: &str, memory: &str, cpu_limit: Option<&str>, memory_limit: &st
     }
 }
 
+fn probe(initial_delay_seconds: i64, period_seconds: i64, timeout_seconds: i64, failure_threshold: i64) -> Probe {
+    Probe {
+        initial_delay_seconds: Int::new(initial_delay_seconds),
+        period_seconds: Int::new(period_seconds),
+        timeout_seconds: Int::new(timeout_seconds),
+        failure_threshold: Int::new(failure_threshold),
+    }
+}
+
 fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> T {
     text.parse().unwrap_or_else(|e| panic!("built-in default {text:?}: {e}"))
 }
@@ -445,7 +470,7 @@ fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> T {
 impl Values {
     /// The defaults for a spec: the content of the generated values.yaml.
     pub fn defaults(spec: &Spec) -> Values {
-        let postgres_user = SecurityContext { run_as_user: 999, run_as_group: 999, fs_group: 999, read_only_root_filesystem: true };
+        let postgres_user = SecurityContext { run_as_user: Int::new(999), run_as_group: Int::new(999), fs_group: Int::new(999), read_only_root_filesystem: true };
         let image = |i: &crate::spec::SpecImage| Image { repository: i.repository.clone(), tag: i.tag.clone(), pull_policy: PullPolicy::IfNotPresent };
         let app = &spec.app.name;
         Values {
@@ -455,26 +480,26 @@ impl Values {
                 auth: PostgresAuth {
                     create: false,
                     database: spec.app.database.clone(),
-                    username: app.replace('-', "_"),
-                    password: String::new(),
+                    username: parse(&app.replace('-', "_")),
+                    password: parse(""),
                     existing_secret: parse(&format!("{app}-postgresql-auth")),
                     username_key: parse("username"),
                     password_key: parse("password"),
                 },
-                port: 5432,
-                storage: Storage { size: parse("10Gi"), storage_class_name: String::new() },
+                port: Int::new(5432),
+                storage: Storage { size: parse("10Gi"), storage_class_name: parse("") },
                 resources: resources("250m", "512Mi", None, "1Gi"),
                 probes: Probes {
-                    liveness: Probe { initial_delay_seconds: 30, period_seconds: 10, timeout_seconds: 5, failure_threshold: 6 },
-                    readiness: Probe { initial_delay_seconds: 5, period_seconds: 10, timeout_seconds: 5, failure_threshold: 3 },
+                    liveness: probe(30, 10, 5, 6),
+                    readiness: probe(5, 10, 5, 3),
                 },
                 security_context: postgres_user.clone(),
                 node_selector: BTreeMap::new(),
                 tolerations: Vec::new(),
             },
             external_database: ExternalDatabase {
-                host: String::new(),
-                port: 5432,
+                host: parse(""),
+                port: Int::new(5432),
                 database: spec.app.database.clone(),
                 ssl_mode: SslMode::Require,
                 existing_secret: parse(&format!("{app}-database")),
@@ -490,15 +515,15 @@ impl Values {
                 pvc: PvcSink {
                     create: true,
                     claim_name: parse(&format!("{app}-backups")),
-                    storage_class_name: String::new(),
+                    storage_class_name: parse(""),
                     size: parse("20Gi"),
-                    keep: 7,
+                    keep: Int::new(7),
                 },
                 s3: S3Sink {
                     bucket: parse(""),
-                    prefix: format!("{app}/"),
-                    region: "us-east-1".to_string(),
-                    endpoint: String::new(),
+                    prefix: parse(&format!("{app}/")),
+                    region: parse("us-east-1"),
+                    endpoint: parse(""),
                     credentials_secret: CredentialsSecret {
                         name: parse(&format!("{app}-backup-s3")),
                         access_key_id_key: parse("AWS_ACCESS_KEY_ID"),
@@ -510,16 +535,16 @@ impl Values {
                     enabled: false,
                     schedule: parse("30 4 * * *"),
                     scratch_size: parse("20Gi"),
-                    starting_deadline_seconds: 3600,
-                    active_deadline_seconds: 3600,
-                    backoff_limit: 0,
+                    starting_deadline_seconds: Int::new(3600),
+                    active_deadline_seconds: Int::new(3600),
+                    backoff_limit: Int::new(0),
                     resources: resources("250m", "512Mi", None, "2Gi"),
                 },
-                successful_jobs_history_limit: 3,
-                failed_jobs_history_limit: 3,
-                starting_deadline_seconds: 3600,
-                active_deadline_seconds: 3600,
-                backoff_limit: 2,
+                successful_jobs_history_limit: Int::new(3),
+                failed_jobs_history_limit: Int::new(3),
+                starting_deadline_seconds: Int::new(3600),
+                active_deadline_seconds: Int::new(3600),
+                backoff_limit: Int::new(2),
                 scratch_size: parse("20Gi"),
                 resources: resources("100m", "256Mi", None, "1Gi"),
                 security_context: postgres_user.clone(),
@@ -529,11 +554,11 @@ impl Values {
             migrations: Migrations {
                 via_hook: false,
                 image: image(&spec.app.image),
-                wait_for_database_seconds: 300,
-                active_deadline_seconds: 900,
-                backoff_limit: 1,
+                wait_for_database_seconds: Int::new(300),
+                active_deadline_seconds: Int::new(900),
+                backoff_limit: Int::new(1),
                 resources: resources("100m", "128Mi", None, "512Mi"),
-                security_context: SecurityContext { run_as_user: 65532, run_as_group: 65532, fs_group: 65532, read_only_root_filesystem: true },
+                security_context: SecurityContext { run_as_user: Int::new(65532), run_as_group: Int::new(65532), fs_group: Int::new(65532), read_only_root_filesystem: true },
                 node_selector: BTreeMap::new(),
                 tolerations: Vec::new(),
             },
@@ -544,6 +569,11 @@ impl Values {
                     interval: parse("1m"),
                     thresholds: spec.parameters.iter().map(|(name, p)| (name.clone(), p.default.clone())).collect(),
                 },
+            },
+            network_policy: NetworkPolicy {
+                enabled: false,
+                application_pod_labels: BTreeMap::from([(parse("app.kubernetes.io/name"), parse(app))]),
+                dns: DnsPeer { namespace: parse("kube-system"), pod_labels: BTreeMap::from([(parse("k8s-app"), parse("kube-dns"))]) },
             },
         }
     }
@@ -556,30 +586,55 @@ pub struct LoadedValues {
     pub tree: Node,
 }
 
-/// Reads values with Helm's semantics and checks them against the model and the spec.
+/// Reads values with Helm's semantics and checks them against the model and
+/// the spec, reporting every problem of every input.
 pub fn load(spec: &Spec, inputs: &ValueInputs) -> Result<LoadedValues, BadInput> {
-    let mut user = Node::empty_map(Origin::Default);
-    for path in &inputs.files {
-        let file = load_file(path)?;
-        merge_maps(&mut user, file);
+    let (user, mut problems) = user_tree(inputs);
+    match from_user_tree(spec, user) {
+        Ok(loaded) if problems.is_empty() => Ok(loaded),
+        Ok(_) => Err(BadInput::sorted(problems)),
+        Err(BadInput(more)) => {
+            problems.extend(more);
+            Err(BadInput::sorted(problems))
+        }
     }
-    // Helm applies --set-json, then --set, then --set-string, each in order given.
+}
+
+/// The values an operator gives, merged as Helm merges them: the `-f` files
+/// in order, then every `--set-json`, `--set` and `--set-string` (Helm's
+/// order, whatever the order on the command line). An input that cannot be
+/// read is a problem and is left out; the others are still merged.
+pub fn user_tree(inputs: &ValueInputs) -> (Node, Vec<Diagnostic>) {
+    let mut user = Node::empty_map(Origin::Default);
+    let mut problems = Vec::new();
+    for path in &inputs.files {
+        match load_file(path) {
+            Ok(file) => merge_maps(&mut user, file),
+            Err(problem) => problems.push(problem),
+        }
+    }
     let sets = [(SetKind::Json, &inputs.set_json), (SetKind::Typed, &inputs.set), (SetKind::String, &inputs.set_string)];
     for (kind, args) in sets {
         for arg in args {
-            parse_into(arg, kind, &mut user)?;
+            if let Err(problem) = parse_into(arg, kind, &mut user) {
+                problems.push(problem);
+            }
         }
     }
-    from_user_tree(spec, user)
+    (user, problems)
 }
 
 /// Reads values an operator gave as one merged tree into the model: keys
 /// and types only, without the checks across fields (a runbook command may
 /// leave a required bucket to a values file it does not show).
 pub fn typecheck_user_tree(spec: &Spec, user: Node) -> Result<Values, BadInput> {
-    let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
-    let tree = coalesce(user, Node::from_json(&defaults, &Origin::Default));
-    Ok(from_node(&tree, "")?)
+    let nulls = deleting_nulls(&user);
+    let defaults = defaults_tree(spec);
+    let tree = coalesce(user, defaults.clone());
+    match read(&tree, &defaults, &nulls) {
+        crate::de::Reading { value: Some(values), problems } if problems.is_empty() => Ok(values),
+        reading => Err(BadInput::sorted(reading.problems.into_iter().map(|p| p.diagnostic).collect())),
+    }
 }
 
 /// Checks values an operator gave as one merged tree (what Helm receives as `--values`).
@@ -595,14 +650,59 @@ pub fn defaults_tree(spec: &Spec) -> Node {
 
 /// [`from_user_tree`] with the defaults tree given, for callers that load many values of one spec.
 pub fn from_user_tree_over(spec: &Spec, user: Node, defaults: Node) -> Result<LoadedValues, BadInput> {
-    let tree = coalesce(user, defaults);
-    let values: Values = from_node(&tree, "")?;
-    let problems = check(spec, &values, &tree);
-    if problems.is_empty() {
+    let nulls = deleting_nulls(&user);
+    let tree = coalesce(user, defaults.clone());
+    let reading = read(&tree, &defaults, &nulls);
+    let repaired: Vec<String> = reading.problems.iter().map(crate::de::Problem::repaired).collect();
+    let mut diagnostics: Vec<Diagnostic> = reading.problems.into_iter().map(|p| p.diagnostic).collect();
+    let Some(values) = reading.value else { return Err(BadInput::sorted(diagnostics)) };
+    // The checks across fields run on the repaired values, but say nothing about what was repaired.
+    for (path, problem) in check(spec, &values, &tree, &nulls) {
+        if !repaired.iter().any(|r| crate::de::overlaps(r, &path)) {
+            diagnostics.push(problem);
+        }
+    }
+    if diagnostics.is_empty() {
         Ok(LoadedValues { values, tree })
     } else {
-        Err(BadInput(problems))
+        Err(BadInput::sorted(diagnostics))
     }
+}
+
+
+/// Reads the coalesced tree into the model, reporting every problem; a
+/// required key that a user's `null` deleted is reported at that `null`.
+fn read(tree: &Node, defaults: &Node, nulls: &[(String, Origin)]) -> crate::de::Reading<Values> {
+    let mut reading = crate::de::read_all::<Values>(tree, defaults);
+    for problem in &mut reading.problems {
+        if let Some(key) = &problem.missing_key {
+            let parent = display_path(&problem.steps);
+            let path = if parent.is_empty() { key.clone() } else { format!("{parent}.{key}") };
+            if let Some((_, origin)) = nulls.iter().find(|(p, _)| *p == path) {
+                problem.diagnostic = Diagnostic::new(origin.clone(), format!("`{path}` is null, which deletes it and its defaults, but the chart needs it"))
+                    .with_help(format!("remove the line to keep the defaults of `{path}`, or give its settings"));
+            }
+        }
+    }
+    reading
+}
+
+/// The `null`s a user wrote, by dotted path: each deletes a key (and its defaults) when coalesced.
+fn deleting_nulls(user: &Node) -> Vec<(String, Origin)> {
+    fn walk(node: &Node, path: &str, out: &mut Vec<(String, Origin)>) {
+        if let Value::Map(map) = &node.value {
+            for (key, member) in map {
+                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                match member.node.value {
+                    Value::Null => out.push((child, member.node.origin.clone())),
+                    _ => walk(&member.node, &child, out),
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(user, "", &mut out);
+    out
 }
 
 /// Helm's `mergeMaps`: maps merge key by key, anything else replaces.
@@ -641,8 +741,10 @@ fn coalesce(user: Node, defaults: Node) -> Node {
 }
 
 /// Checks that span fields or need the spec: required-when-enabled values, thresholds, labels.
-fn check(spec: &Spec, values: &Values, tree: &Node) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
+/// Each problem with the path of the value it is about. `nulls` are where
+/// the user's `null`s deleted keys, to point at them.
+fn check(spec: &Spec, values: &Values, tree: &Node, nulls: &[(String, Origin)]) -> Vec<(String, Diagnostic)> {
+    let mut problems: Vec<(String, Diagnostic)> = Vec::new();
     let origin = |path: &str| tree.get(path).map_or_else(|| tree.origin.clone(), |n| n.origin.clone());
     // A value left at its default is reported where the choice that needs it was made.
     let located = |path: &str, cause: &str| {
@@ -650,35 +752,45 @@ fn check(spec: &Spec, values: &Values, tree: &Node) -> Vec<Diagnostic> {
         if matches!(at, Origin::Default) { origin(cause) } else { at }
     };
     if values.backup.enabled && values.backup.sink == Sink::S3 && values.backup.s3.bucket.is_empty() {
-        problems.push(
+        problems.push((
+            "backup.s3.bucket".to_string(),
             Diagnostic::new(located("backup.s3.bucket", "backup.sink"), "`backup.s3.bucket` is empty, but backup.sink is s3")
                 .with_help("set backup.s3.bucket to the bucket the dumps go to, for example --set backup.s3.bucket=my-app-backups"),
-        );
+        ));
     }
     if !values.postgresql.enabled && values.external_database.host.is_empty() {
-        problems.push(
+        problems.push((
+            "externalDatabase.host".to_string(),
             Diagnostic::new(located("externalDatabase.host", "postgresql.enabled"), "`externalDatabase.host` is empty, but postgresql.enabled is false")
                 .with_help("set externalDatabase.host to the database server, or enable the in-cluster postgresql"),
-        );
+        ));
     }
     if values.postgresql.enabled && values.postgresql.auth.create && values.postgresql.auth.password.is_empty() {
-        problems.push(
+        problems.push((
+            "postgresql.auth.password".to_string(),
             Diagnostic::new(located("postgresql.auth.password", "postgresql.auth.create"), "`postgresql.auth.password` is empty, but postgresql.auth.create is true")
                 .with_help("set a password, or set postgresql.auth.create=false and name an existing Secret in postgresql.auth.existingSecret"),
-        );
-    }
-    for (path, value) in [("postgresql.auth.username", &values.postgresql.auth.username), ("postgresql.auth.database", &values.postgresql.auth.database), ("externalDatabase.database", &values.external_database.database)] {
-        if value.is_empty() {
-            problems.push(Diagnostic::new(origin(path), format!("`{path}` is empty")).with_help("name the database user or database"));
-        }
+        ));
     }
     for key in values.monitoring.prometheus_rules.labels.keys() {
         if STANDARD_LABELS.contains(&key.as_str()) {
             let at = tree.member(&format!("monitoring.prometheusRules.labels.{key}")).map_or_else(|| origin("monitoring.prometheusRules.labels"), |m| m.key.clone());
-            problems.push(Diagnostic::new(at, format!("the label `{key}` is set by the chart")).with_help("extra labels may add to the chart's labels but not replace them"));
+            problems.push((
+                format!("monitoring.prometheusRules.labels.{key}"),
+                Diagnostic::new(at, format!("the label `{key}` is set by the chart")).with_help("extra labels may add to the chart's labels but not replace them"),
+            ));
         }
     }
     let thresholds = &values.monitoring.prometheus_rules.thresholds;
+    for name in spec.parameters.keys().filter(|name| !thresholds.contains_key(*name)) {
+        let path = format!("monitoring.prometheusRules.thresholds.{name}");
+        let at = nulls.iter().find(|(p, _)| *p == path).map_or_else(|| origin("monitoring.prometheusRules.thresholds"), |(_, o)| o.clone());
+        problems.push((
+            path.clone(),
+            Diagnostic::new(at, format!("`{path}` is null, which deletes the threshold, but every alert parameter needs one"))
+                .with_help("remove the line to keep the default, or give a value"),
+        ));
+    }
     for (name, value) in thresholds {
         let path = format!("monitoring.prometheusRules.thresholds.{name}");
         let Some(parameter) = spec.parameters.get(name) else {
@@ -688,7 +800,7 @@ fn check(spec: &Spec, values: &Values, tree: &Node) -> Vec<Diagnostic> {
                 Some(n) => format!("did you mean `{n}`? valid keys here: {}", valid.join(", ")),
                 None => format!("valid keys here: {}", valid.join(", ")),
             };
-            problems.push(Diagnostic::new(at, format!("`{path}`: unknown key `{name}`")).with_help(help));
+            problems.push((path.clone(), Diagnostic::new(at, format!("`{path}`: unknown key `{name}`")).with_help(help)));
             continue;
         };
         let problem = match (parameter.kind, value) {
@@ -712,7 +824,7 @@ fn check(spec: &Spec, values: &Values, tree: &Node) -> Vec<Diagnostic> {
             }
         };
         if let Some(problem) = problem {
-            problems.push(Diagnostic::new(origin(&path), format!("`{path}`: {problem}")).with_help(parameter.description.clone()));
+            problems.push((path.clone(), Diagnostic::new(origin(&path), format!("`{path}`: {problem}")).with_help(parameter.description.clone())));
         }
     }
     problems
@@ -732,18 +844,34 @@ pub struct Flag {
 /// The objects the values name as existing outside the chart, as (kind, name):
 /// the fields the model marks `x-chartgen-external`.
 pub fn external_objects(values: &serde_json::Value) -> std::collections::BTreeSet<(String, String)> {
-    fn walk(schema: &serde_json::Value, value: &serde_json::Value, out: &mut std::collections::BTreeSet<(String, String)>) {
+    external_paths()
+        .iter()
+        .filter_map(|(kind, path)| {
+            let name = path.iter().fold(values, |node, key| &node[key.as_str()]).as_str()?;
+            Some((kind.clone(), name.to_string()))
+        })
+        .collect()
+}
+
+/// The fields marked `x-chartgen-external`: the kind of object each names, and its path; read once.
+fn external_paths() -> &'static [(String, Vec<String>)] {
+    fn walk(schema: &serde_json::Value, path: &[String], out: &mut Vec<(String, Vec<String>)>) {
         let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else { return };
         for (key, property) in properties {
-            if let (Some(kind), Some(name)) = (property.get("x-chartgen-external").and_then(|k| k.as_str()), value[key].as_str()) {
-                out.insert((kind.to_string(), name.to_string()));
+            let mut child = path.to_vec();
+            child.push(key.clone());
+            if let Some(kind) = property.get("x-chartgen-external").and_then(|k| k.as_str()) {
+                out.push((kind.to_string(), child.clone()));
             }
-            walk(property, &value[key], out);
+            walk(property, &child, out);
         }
     }
-    let mut out = std::collections::BTreeSet::new();
-    walk(crate::schema::raw_values_schema(), values, &mut out);
-    out
+    static PATHS: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    PATHS.get_or_init(|| {
+        let mut out = Vec::new();
+        walk(crate::schema::raw_values_schema(), &[], &mut out);
+        out
+    })
 }
 
 /// Each flag's default value for a spec.
@@ -760,9 +888,14 @@ pub fn flag_defaults(spec: &Spec) -> BTreeMap<String, serde_json::Value> {
 
 /// The flags of the model, read from the `x-chartgen-flag` marks on its fields.
 pub fn flags() -> Vec<Flag> {
-    let mut out = Vec::new();
-    collect_flags(crate::schema::raw_values_schema(), "", &mut out);
-    out
+    static FLAGS: std::sync::OnceLock<Vec<Flag>> = std::sync::OnceLock::new();
+    FLAGS
+        .get_or_init(|| {
+            let mut out = Vec::new();
+            collect_flags(crate::schema::raw_values_schema(), "", &mut out);
+            out
+        })
+        .clone()
 }
 
 fn collect_flags(schema: &serde_json::Value, path: &str, out: &mut Vec<Flag>) {
@@ -801,7 +934,8 @@ mod tests {
         assert_eq!(find("backup.pvc.create").requires, Some(("backup.sink".to_string(), "pvc".into())));
         assert_eq!(find("backup.verify.enabled").requires, Some(("backup.enabled".to_string(), true.into())));
         assert_eq!(find("migrations.viaHook").requires, None);
-        assert_eq!(flags.len(), 8);
+        assert_eq!(find("networkPolicy.enabled").requires, None);
+        assert_eq!(flags.len(), 9);
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn an_unknown_key_suggests_the_nearest_valid_name() {
 #[test]
 fn a_wrong_type_says_what_was_expected() {
     let (run, path) = rejected_file(b"postgresql:\n  port: \"5432\"\n");
-    assert_mentions(&run, &[&format!("{path}:2:9"), "`postgresql.port`: expected u16, found string \"5432\"", "remove the quotes"]);
+    assert_mentions(&run, &[&format!("{path}:2:9"), "`postgresql.port`: expected an integer from 1 to 65535, found the string \"5432\"", "remove the quotes"]);
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn a_file_that_is_not_utf8_names_the_byte() {
 fn credentials_secret_as_a_string_is_rejected() {
     // Seed 000's runbook set backup.s3.credentialsSecret to a Secret name.
     let run = rejected(&["--set", "backup.s3.credentialsSecret=certctl-backup-aws"]);
-    assert_mentions(&run, &["--set:1:29", "`backup.s3.credentialsSecret`: expected a map of settings, found string", "give the keys under it"]);
+    assert_mentions(&run, &["--set:1:29", "`backup.s3.credentialsSecret`: expected a map of credentialsSecret settings, found the string", "give the keys under it"]);
 }
 
 #[test]
@@ -208,6 +208,160 @@ fn a_set_over_the_size_limit_is_refused_without_echoing_it() {
     let path = display(&temp_file(&dir, "runbook.md", runbook.as_bytes()));
     let run = chartgen(&["docs", &path]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stdout.contains(&format!("--set:1:1: the argument is {} bytes long, over the limit of 1048576 bytes", (1 << 20) + 17)), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("the argument is {} bytes long, over the limit of 1048576 bytes", (1 << 20) + 17)), "{}", run.stdout);
+    assert!(run.stdout.contains("runbook.md:2\n"), "{}", run.stdout);
     assert!(run.stdout.len() < 2000, "the argument is not echoed: {} bytes", run.stdout.len());
+}
+
+/// The positions of `parts` in `text`, which must all be there.
+fn positions(text: &str, parts: &[&str]) -> Vec<usize> {
+    parts.iter().map(|part| text.find(part).unwrap_or_else(|| panic!("{part:?} missing from:\n{text}"))).collect()
+}
+
+#[test]
+fn every_mistake_of_a_values_file_is_reported_in_file_order_with_a_count() {
+    let (run, path) = rejected_file(b"backup:\n  enabled: true\n  schedule: \"61 2 * * *\"\n  pvc:\n    keep: 0\n  sink: s4\npostgresql:\n  port: 70000\n");
+    let at = positions(&run.stderr, &[&format!("{path}:3:13"), &format!("{path}:5:11"), &format!("{path}:6:9"), &format!("{path}:8:9")]);
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in file order:\n{}", run.stderr);
+    assert_mentions(&run, &["expected an integer from 1 to 2147483647, found 0", "`s4` is not a valid choice", "expected an integer from 1 to 65535, found 70000"]);
+    assert!(run.stderr.trim_end().ends_with("4 errors"), "{}", run.stderr);
+}
+
+#[test]
+fn mistakes_of_every_input_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = display(&temp_file(&dir, "values.yaml", b"backup:\n  enabled: maybe\n"));
+    let run = rejected(&["-f", &path, "--set", "postgresql.port=0", "--set", "migrations.viaHok=true"]);
+    positions(&run.stderr, &[&format!("{path}:2:12"), "--set:1:17", "unknown key `viaHok`", "3 errors"]);
+}
+
+#[test]
+fn a_list_or_null_where_settings_belong_is_said_plainly() {
+    let (run, path) = rejected_file(b"backup: []\npostgresql: null\n");
+    assert_mentions(&run, &[
+        &format!("{path}:1:9"),
+        "`backup`: expected a map of backup settings, found a list",
+        &format!("{path}:2:13"),
+        "`postgresql` is null, which deletes it and its defaults, but the chart needs it",
+    ]);
+    assert!(!run.stderr.contains("struct") && !run.stderr.contains("unit value") && !run.stderr.contains("invalid length"), "{}", run.stderr);
+}
+
+#[test]
+fn values_the_api_server_or_the_pod_would_refuse_are_refused_here() {
+    for (set, said) in [
+        ("postgresql.securityContext.runAsUser=0", "`postgresql.securityContext.runAsUser`: expected an integer from 1 to"),
+        ("backup.pvc.keep=0", "`backup.pvc.keep`: expected an integer from 1 to"),
+        ("backup.activeDeadlineSeconds=0", "`backup.activeDeadlineSeconds`: expected an integer from 1 to"),
+        ("backup.startingDeadlineSeconds=0", "`backup.startingDeadlineSeconds`: expected an integer from 1 to"),
+        ("migrations.waitForDatabaseSeconds=0", "`migrations.waitForDatabaseSeconds`: expected an integer from 1 to"),
+        ("backup.timeZone=Mars/Olympus", "is not an IANA time zone"),
+        ("backup.rpo=0s", "`backup.rpo`: `0s` is zero"),
+        ("backup.s3.prefix=certctl-prod-", "is not a key prefix that is empty or ends with `/`"),
+        ("backup.nodeSelector.disk=fast ssd", "is not a valid label value"),
+    ] {
+        let run = rejected(&["--set", set]);
+        assert_mentions(&run, &[said, "1 error"]);
+    }
+}
+
+#[test]
+fn control_characters_are_refused_where_they_enter() {
+    let (run, path) = rejected_file(b"postgresql:\n  auth:\n    password: \"p\\u007fw\"\n  nodeSelector:\n    disk: \"ssd\\u0007\"\n");
+    assert_mentions(&run, &[&format!("{path}:3:15"), "control character U+007F", &format!("{path}:5:11"), "2 errors"]);
+    let run = rejected(&["--set-json", "backup.s3.region=\"us\\u0000\""]);
+    assert_mentions(&run, &["--set-json:1:18", "control character U+0000"]);
+}
+
+#[test]
+fn a_threshold_that_is_not_a_number_is_refused() {
+    let (run, path) = rejected_file(b"monitoring:\n  prometheusRules:\n    thresholds:\n      jobFailureRatio: .inf\n");
+    assert_mentions(&run, &[&format!("{path}:4:24"), "expected a finite number"]);
+}
+
+#[test]
+fn files_over_the_size_limit_are_refused_at_once() {
+    let run = rejected(&["-f", "/dev/zero"]);
+    assert_mentions(&run, &["cannot read /dev/zero", "larger than 8 MiB"]);
+    let run = chartgen(&["--spec", "/dev/urandom", "values"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("larger than 8 MiB"), "{}", run.stderr);
+}
+
+/// The built-in spec with each `(from, to)` replaced, in a directory of its own.
+fn spec_with(dir: &tempfile::TempDir, replacements: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap();
+    for (from, to) in replacements {
+        assert!(text.contains(from), "{from:?} is not in the spec");
+        text = text.replacen(from, to, 1);
+    }
+    display(&temp_file(dir, "chartgen.yaml", text.as_bytes()))
+}
+
+/// The 1-based line of the first occurrence of `needle` in the spec file.
+fn line_of(path: &str, needle: &str) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    text[..text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {path}"))].matches('\n').count() + 1
+}
+
+fn spec_rejected(spec: &str) -> Run {
+    let run = chartgen(&["--spec", spec, "values"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    run
+}
+
+#[test]
+fn every_mistake_of_a_spec_is_reported_at_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_with(&dir, &[
+        ("  version: 0.1.0", "  version: \"1.0\""),
+        ("  database: certctl", "  database: \"\""),
+        ("    minimum: 0\n    maximum: 1", "    minimum: 2\n    maximum: 1"),
+        ("    type: integer\n    default: 0\n    minimum: 0\n    description: Alert when more agents", "    type: integer\n    default: -3\n    minimum: 0\n    description: Alert when more agents"),
+        ("certctl_agent_online) > ${agentsOfflineThreshold}", "certctl_agent_online) > ${agentsOfflineThreshhold}"),
+        ("increase(certctl_issuance_failures_total[15m]) > ${issuanceFailuresThreshold}", "increase(certctl_issuance_failures_total[15m]) > ${jobFailureWindow}"),
+        ("    severity: warning\n    summary: certctl agents are offline", "    severity: warning\n    sumary: certctl agents are offline"),
+    ]);
+    let run = spec_rejected(&spec);
+    let located = |needle: &str| format!("{spec}:{}:", line_of(&spec, needle));
+    positions(&run.stderr, &[
+        &located("  version:"),
+        "is not a SemVer 2 version",
+        &located("  database: \"\""),
+        "`app.database`",
+        &located("    minimum: 2"),
+        "the minimum 2 is above the maximum 1",
+        &located("    default: -3"),
+        "the default -3 is outside the parameter's own range",
+    ]);
+    // A range turned upside down leaves its default outside it too.
+    assert_mentions(&run, &[&located("    default: 0.05"), "the default 0.05 is outside"]);
+    assert_mentions(&run, &[
+        &located("sumary:"),
+        "unknown key `sumary`",
+        &located("${agentsOfflineThreshhold}"),
+        "did you mean `${agentsOfflineThreshold}`?",
+        &located("> ${jobFailureWindow}"),
+        "the duration parameter `${jobFailureWindow}` is used outside a range selector",
+        "8 errors",
+    ]);
+    assert!(!run.stderr.contains("missing key `summary`"), "a misspelt key is said once: {}", run.stderr);
+}
+
+#[test]
+fn spec_text_helm_cannot_carry_is_refused_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_with(&dir, &[
+        ("  description: \"PostgreSQL operations for certctl", "  description: \"PostgreSQL\\u2028operations\\e for certctl"),
+        ("  - name: certificates-readable\n    sql: SELECT count(*) FROM managed_certificates", "  - name: \"certificates\\nreadable\"\n    sql: \"SELECT count(*)\\tFROM managed_certificates\""),
+    ]);
+    let run = spec_rejected(&spec);
+    assert_mentions(&run, &[
+        &format!("{spec}:{}:", line_of(&spec, "  description: \"PostgreSQL")),
+        "`chart.description` holds the character U+2028",
+        "`sanityQueries.1.name`",
+        "is not a sanity query name",
+        "a sanity query must be one line of SQL without tabs",
+    ]);
 }

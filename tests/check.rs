@@ -49,7 +49,7 @@ fn every_combination_of_the_builtin_spec_passes() {
     let run = check(&[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.trim_end().ends_with(" ms"), "{}", run.stdout);
-    assert!(run.stdout.contains("86 combinations, 505 documents, 1 runbook, 0 findings in "), "{}", run.stdout);
+    assert!(run.stdout.contains("170 combinations, 1207 documents, 1 runbook, 0 findings in "), "{}", run.stdout);
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn a_stale_golden_fails_with_a_diff() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[golden-mismatch]"), "{}", run.stdout);
     assert!(run.stdout.contains("      -    type: RollingUpdate\n") && run.stdout.contains("      +    type: OnDelete\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("86 combinations, 505 documents, 1 runbook, 1 finding in"), "{}", run.stdout);
+    assert!(run.stdout.contains("170 combinations, 1207 documents, 1 runbook, 1 finding in"), "{}", run.stdout);
 }
 
 #[test]
@@ -265,8 +265,8 @@ fn list_prints_each_combination_with_its_flags() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("backup+sink-s3 "), "{}", run.stdout);
     let line = run.stdout.lines().find(|l| l.starts_with("backup+sink-s3 ")).unwrap();
-    assert!(line.ends_with("backup.enabled=true backup.sink=s3 backup.verify.enabled=false migrations.viaHook=false monitoring.prometheusRules.enabled=false postgresql.auth.create=false postgresql.enabled=true"), "{line}");
-    assert!(run.stdout.ends_with("86 combinations\n"));
+    assert!(line.ends_with("backup.enabled=true backup.sink=s3 backup.verify.enabled=false migrations.viaHook=false monitoring.prometheusRules.enabled=false networkPolicy.enabled=false postgresql.auth.create=false postgresql.enabled=true"), "{line}");
+    assert!(run.stdout.ends_with("170 combinations\n"));
 }
 
 #[test]
@@ -312,4 +312,28 @@ fn bad_values_in_a_scenario_are_bad_input_with_their_location() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("typo.yaml:3:5"), "{}", run.stderr);
     assert!(run.stderr.contains("did you mean `storageClassName`?"), "{}", run.stderr);
+}
+
+/// `check` renders each template once per value of the flags it reads and
+/// reuses that for every combination; `render` renders every template of one
+/// values set. Both must give every golden exactly (which `check` itself
+/// compares with what it rendered).
+#[test]
+fn a_full_rendering_of_each_combination_matches_its_golden() {
+    use chartgen::render::{Release, Renderer};
+    let specs = [
+        chartgen::spec::load(None).unwrap(),
+        chartgen::spec::load(Some(&root().join("fixtures/specs/ledger.yaml"))).unwrap(),
+    ];
+    for spec in &specs {
+        let golden = spec.resolve(spec.spec.check.golden.as_deref().unwrap());
+        let release = Release::new(chartgen::check::RELEASE.0, chartgen::check::RELEASE.1).unwrap();
+        for combination in chartgen::matrix::select(spec, chartgen::matrix::Strategy::Full, None).unwrap() {
+            let values = chartgen::matrix::values(spec, &combination).unwrap();
+            let manifests = Renderer::builtin().render(&spec.spec, &values.values, &release).unwrap();
+            let text = chartgen::check::golden_text(&spec.spec.chart.name, &combination, &manifests);
+            let path = chartgen::snapshot::path(&golden, &combination.id);
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{}", path.display());
+        }
+    }
 }

@@ -14,14 +14,14 @@ fn a_misspelt_set_key_is_caught_with_its_line_and_the_right_name() {
     let run = chartgen(&["docs", &seed_runbook()]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[docs-values] `backup.pvc.storageClas`: unknown key `storageClas`; did you mean `storageClassName`?"), "{}", run.stdout);
-    assert!(run.stdout.contains("runbook-seed-000.md:6\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("runbook-seed-000.md:9\n"), "{}", run.stdout);
 }
 
 #[test]
 fn a_string_where_the_model_wants_a_map_is_caught() {
     let run = chartgen(&["docs", &seed_runbook()]);
-    assert!(run.stdout.contains("`backup.s3.credentialsSecret`: expected a map of settings, found string \"certctl-backup-aws\""), "{}", run.stdout);
-    assert!(run.stdout.contains("runbook-seed-000.md:17\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("`backup.s3.credentialsSecret`: expected a map of credentialsSecret settings, found the string \"certctl-backup-aws\""), "{}", run.stdout);
+    assert!(run.stdout.contains("runbook-seed-000.md:21\n"), "{}", run.stdout);
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn runbook_findings_become_github_annotations_with_file_and_line() {
     let run = chartgen(&["docs", &seed_runbook(), "--format", "github"]);
     assert_eq!(run.code, 1);
     let first = run.stdout.lines().next().unwrap();
-    assert!(first.starts_with(&format!("::error file={},line=6,title=chartgen docs-values", seed_runbook())), "{first}");
+    assert!(first.starts_with(&format!("::error file={},line=9,title=chartgen docs-values", seed_runbook())), "{first}");
 }
 
 #[test]
@@ -64,4 +64,22 @@ fn a_missing_runbook_is_bad_input() {
     let run = chartgen(&["docs", "no-such-runbook.md"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("cannot read no-such-runbook.md"), "{}", run.stderr);
+}
+
+#[test]
+fn every_drifting_key_of_one_command_is_reported_at_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = common::temp_file(
+        &dir,
+        "runbook.md",
+        b"```sh\nhelm upgrade certctl ./certctl \\\n  --set backup.enabled=true \\\n  --set backup.retentionDays=7 \\\n  --set-string backup.pvc.keep=3 \\\n  --set backup.pvc.storageClasss=fast\n```\n",
+    );
+    let run = chartgen(&["docs", &common::display(&runbook)]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let at = |line: usize| format!("runbook.md:{line}\n");
+    assert!(run.stdout.contains("unknown key `retentionDays`") && run.stdout.contains(&at(4)), "{}", run.stdout);
+    assert!(run.stdout.contains("unknown key `storageClasss`") && run.stdout.contains(&at(6)), "{}", run.stdout);
+    // --set-string is applied last, as Helm applies it, and a string is not a count.
+    assert!(run.stdout.contains("`backup.pvc.keep`: expected an integer") && run.stdout.contains(&at(5)), "{}", run.stdout);
+    assert!(run.stdout.contains("3 findings"), "{}", run.stdout);
 }

@@ -220,7 +220,7 @@ fn the_verify_job_fails_when_there_is_no_dump_or_it_is_older_than_the_rpo() {
     let empty = pvc_dir();
     let run = verify_only(empty.path(), &url);
     assert_eq!(run.code, 1);
-    assert!(run.verdict.unwrap()["error"].as_str().unwrap().starts_with("no dump found in"), "{}", run.stdout);
+    assert!(run.verdict.unwrap()["error"].as_str().unwrap().starts_with("no dump yet in"), "{}", run.stdout);
 
     let old = pvc_dir();
     assert_eq!(drill(&["--database-url", &url, "--pvc-dir", old.path().to_str().unwrap()], None).code, 0);
@@ -327,4 +327,207 @@ fn wrong_credentials_fail_the_backup_clearly_and_leave_no_object() {
     let listing = Command::new("aws").args(["--endpoint-url", &s3.endpoint, "s3", "ls", "--recursive", "s3://chartgen-locked"]).output().unwrap();
     assert!(listing.status.success());
     assert_eq!(String::from_utf8_lossy(&listing.stdout).trim(), "", "no partial object is left");
+}
+
+/// Owner and group of a path.
+fn owner(path: &Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).unwrap();
+    (meta.uid(), meta.gid())
+}
+
+#[test]
+fn the_drill_never_changes_the_owner_of_the_pvc_directory() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_owner");
+    let dir = pvc_dir();
+    let mine = dir.path().join("notes.txt");
+    std::fs::write(&mine, "a file of the user's own").unwrap();
+    let before = (owner(dir.path()), owner(&mine));
+    let run = drill(&["--database-url", &url, "--pvc-dir", dir.path().to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!((owner(dir.path()), owner(&mine)), before, "the drill re-owned the user's directory");
+    let run = verify_only(dir.path(), &url);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!((owner(dir.path()), owner(&mine)), before);
+}
+
+/// A copy of the built-in spec with other sanity queries, in its own directory.
+fn spec_with_queries(dir: &tempfile::TempDir, queries: &str) -> String {
+    let spec = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap();
+    let start = spec.find("sanityQueries:").unwrap();
+    let end = spec.find("\ncheck:").unwrap();
+    let text = format!("{}sanityQueries:\n{queries}\n", &spec[..start]) + &spec[end..spec.find("  golden:").unwrap()];
+    common::display(&common::temp_file(dir, "chartgen.yaml", text.as_bytes()))
+}
+
+#[test]
+fn a_sanity_query_that_returns_anything_but_one_number_fails_with_valid_json() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_queries");
+    let cases = [
+        ("SELECT version FROM schema_migrations ORDER BY version", "not one number"),
+        ("SELECT 'many'", "not one number"),
+        ("SELECT NULL", "not one number"),
+        // The server's message holds quotes and a backslash, which the JSON line must escape.
+        (r#"SELECT "no\such" FROM schema_migrations"#, "failed"),
+    ];
+    for (sql, said) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let query = format!("  - name: odd\n    sql: {}\n    expect: \"> 0\"", serde_json::to_string(sql).unwrap());
+        let spec = spec_with_queries(&dir, &query);
+        let pvc = pvc_dir();
+        let run = drill(&["--spec", &spec, "--database-url", &url, "--pvc-dir", pvc.path().to_str().unwrap()], None);
+        assert_eq!(run.code, 1, "{sql}: {}", run.stdout);
+        let verdict = run.verdict.unwrap_or_else(|| panic!("{sql}: the verify job printed no valid JSON line:\n{}", run.stdout));
+        assert_eq!(verdict["ok"], false, "{sql}: {verdict}");
+        let error = verdict["error"].as_str().unwrap();
+        assert!(error.starts_with("sanity query odd") && error.contains(said), "{sql}: {error}");
+    }
+}
+
+#[test]
+fn numbers_are_compared_as_numbers() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_numbers");
+    let dir = tempfile::tempdir().unwrap();
+    // As strings, "9" > "10" and "137" < "42"; as numbers neither holds.
+    let spec = spec_with_queries(&dir, "  - name: ten\n    sql: SELECT 10\n    expect: \"> 9\"\n  - name: agents\n    sql: SELECT count(*) FROM agents\n    expect: \">= 42\"");
+    let pvc = pvc_dir();
+    let run = drill(&["--spec", &spec, "--database-url", &url, "--pvc-dir", pvc.path().to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let verdict = run.verdict.unwrap();
+    assert_eq!(verdict["queries"][0]["ok"], true, "{verdict}");
+    assert_eq!(verdict["queries"][1]["value"], "137", "{verdict}");
+}
+
+#[test]
+fn an_empty_s3_prefix_is_no_dump_yet_not_a_listing_failure() {
+    let Some(services) = services() else { return };
+    let url = seeded_database(&services, "drill_s3_empty");
+    let bucket = "chartgen-drill-empty";
+    let _ = Command::new("aws").args(["--endpoint-url", &services.s3, "s3", "mb", &format!("s3://{bucket}")]).output();
+    let run = drill(
+        &["--database-url", &url, "--set", &format!("backup.sink=s3,backup.s3.bucket={bucket},backup.s3.prefix=nothing-here/"), "--s3-endpoint", &services.s3, "--verify-only"],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("no dump yet under s3://{bucket}/nothing-here/")), "{}", run.stdout);
+    assert!(!run.stdout.contains("check the bucket"), "{}", run.stdout);
+    assert!(run.verdict.unwrap()["error"].as_str().unwrap().starts_with("no dump yet"), "the verify job says so too");
+}
+
+/// Expands `$(NAME)` references to the variables defined before, as the kubelet does.
+fn kubelet_expand(value: &str, defined: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("$(") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find(')') else { break };
+        let name = &rest[start + 2..start + end];
+        match defined.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => out.push_str(v),
+            None => out.push_str(&rest[start..=start + end]),
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A PostgreSQL server of the test's own that asks for passwords over TCP
+/// (the shared one trusts everyone, so a wrong password would go unnoticed).
+struct PasswordServer {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl PasswordServer {
+    fn start() -> PasswordServer {
+        let bin = std::fs::read_dir("/usr/lib/postgresql").unwrap().flatten().map(|e| e.path().join("bin")).max().expect("PostgreSQL's server programs");
+        let dir = tempfile::tempdir().unwrap();
+        let root = String::from_utf8_lossy(&Command::new("id").arg("-u").output().unwrap().stdout).trim() == "0";
+        if root {
+            Command::new("chown").args(["postgres", dir.path().to_str().unwrap()]).status().unwrap();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let server = PasswordServer { dir, bin, port };
+        server.run("initdb", &["--pgdata=data", "--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256"]);
+        let options = format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={}", server.dir.path().display());
+        server.run("pg_ctl", &["--pgdata=data", "--log=server.log", "--wait", &format!("--options={options}"), "start"]);
+        server
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let root = String::from_utf8_lossy(&Command::new("id").arg("-u").output().unwrap().stdout).trim() == "0";
+        let program = self.bin.join(program);
+        let mut command = if root { Command::new("runuser") } else { Command::new(&program) };
+        if root {
+            command.args(["-u", "postgres", "--"]).arg(&program);
+        }
+        let output = command.args(args).current_dir(self.dir.path()).output().unwrap();
+        assert!(output.status.success(), "{program:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+
+    /// Runs SQL as the superuser over the Unix socket.
+    fn admin(&self, sql: &str) {
+        let url = format!("postgresql:///postgres?host={}&port={}&user=postgres", self.dir.path().display(), self.port);
+        psql(&url, sql);
+    }
+}
+
+impl Drop for PasswordServer {
+    fn drop(&mut self) {
+        self.run("pg_ctl", &["--pgdata=data", "--mode=immediate", "stop"]);
+    }
+}
+
+#[test]
+fn the_migration_database_url_connects_whatever_the_password_holds() {
+    let Some(_) = services() else { return };
+    let password = "p@ss/w:rd#?%&=+ x";
+    let server = PasswordServer::start();
+    server.admin(&format!("CREATE ROLE url_user LOGIN PASSWORD '{password}'"));
+    server.admin("CREATE DATABASE drill_url OWNER url_user");
+    let port = server.port.to_string();
+    let run = common::chartgen(&[
+        "render",
+        "--set",
+        &format!("postgresql.enabled=false,migrations.viaHook=true,externalDatabase.host=127.0.0.1,externalDatabase.port={port},externalDatabase.database=drill_url,externalDatabase.sslMode=disable"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let job = run.stdout.split("\n---\n").find(|d| d.contains("kind: Job")).unwrap();
+    let job: Value = chartgen::source::load_str(&chartgen::diagnostic::Source::new("job", job)).unwrap().to_json();
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    // The Secret's keys hold the role's name and password, as in a cluster.
+    let mut defined: Vec<(String, String)> = Vec::new();
+    for env in container["env"].as_array().unwrap() {
+        let name = env["name"].as_str().unwrap().to_string();
+        let value = match env["valueFrom"]["secretKeyRef"]["key"].as_str() {
+            Some("username") => "url_user".to_string(),
+            Some("password") => password.to_string(),
+            _ => kubelet_expand(env["value"].as_str().unwrap(), &defined),
+        };
+        defined.push((name, value));
+    }
+    let url = defined.iter().find(|(n, _)| n == "CERTCTL_DATABASE_URL").unwrap().1.clone();
+    let connect = |url: &str, password: &str| {
+        Command::new("psql")
+            .args([url, "--no-psqlrc", "--tuples-only", "--no-align", "--command", "SELECT current_user"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .envs(defined.iter().filter(|(n, _)| n.starts_with("PG")).map(|(n, v)| (n.as_str(), v.as_str())))
+            .env("PGPASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let output = connect(&url, password);
+    assert!(output.status.success(), "{url}: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "url_user");
+    // The server really checks the password: a wrong one is refused.
+    assert!(!connect(&url, "wrong").status.success(), "the server must ask for the password");
+    // The URL the chart wrote before, with the password inside it, breaks.
+    let inline = format!("postgres://url_user:{password}@127.0.0.1:{port}/drill_url?sslmode=disable");
+    assert!(!connect(&inline, "").status.success(), "a raw password in a URL breaks it");
 }

@@ -1,6 +1,7 @@
 //! Values full of hostile strings (quotes, newlines, `$(...)`, backticks,
-//! template braces, YAML specials, unicode) render to manifests that parse,
-//! and each string comes back exactly as given: inert data, never code.
+//! template braces, YAML specials, unicode) are either refused where they
+//! enter, naming the field, or render to manifests that parse and give each
+//! string back exactly as given: inert data, never code.
 
 use chartgen::render::{Release, Renderer};
 use chartgen::spec;
@@ -33,13 +34,23 @@ fn env_value(manifests: &[chartgen::render::Manifest], name: &str) -> Option<Str
     })
 }
 
+/// Whether the model takes `text` for a field of type `T`.
+fn accepted<T: std::str::FromStr>(text: &str) -> bool {
+    text.parse::<T>().is_ok()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
+    /// A string the model takes renders inert and comes back exactly; one it
+    /// refuses (a control character, a prefix without its `/`) is refused at
+    /// the edge with an error naming the field, before anything renders.
     #[test]
-    fn hostile_strings_render_to_yaml_that_reads_them_back(prefix in hostile(), region in hostile(), password in hostile(), selector in hostile()) {
+    fn hostile_strings_render_exactly_or_are_refused_by_name(prefix in hostile(), region in hostile(), password in hostile(), selector in hostile()) {
+        use chartgen::scalars::{LabelValue, Region, S3Prefix, Text};
         let loaded = spec::load(None).unwrap();
         let password = format!("p{password}");
+        let prefix = format!("{prefix}/");
         let inputs = ValueInputs {
             set: vec!["backup.enabled=true,backup.sink=s3,backup.s3.bucket=db-backups,postgresql.auth.create=true,monitoring.prometheusRules.enabled=true".into()],
             set_json: vec![
@@ -50,15 +61,34 @@ proptest! {
             ],
             ..ValueInputs::default()
         };
-        let values = values::load(&loaded.spec, &inputs).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let release = Release::new("prod", "certs").unwrap();
-        let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert_eq!(env_value(&manifests, "S3_PREFIX"), Some(prefix));
-        prop_assert_eq!(env_value(&manifests, "AWS_DEFAULT_REGION"), Some(region));
-        let secret = manifests.iter().find(|m| m.kind() == "Secret").unwrap();
-        prop_assert_eq!(secret.object["stringData"]["password"].as_str(), Some(password.as_str()));
-        let cronjob = manifests.iter().find(|m| m.kind() == "CronJob").unwrap();
-        prop_assert_eq!(cronjob.object["spec"]["jobTemplate"]["spec"]["template"]["spec"]["nodeSelector"]["k"].as_str(), Some(selector.as_str()));
+        let fields = [
+            ("backup.s3.prefix", accepted::<S3Prefix>(&prefix)),
+            ("backup.s3.region", accepted::<Region>(&region)),
+            ("postgresql.auth.password", accepted::<Text>(&password)),
+            ("backup.nodeSelector.k", accepted::<LabelValue>(&selector)),
+        ];
+        let refused: Vec<&str> = fields.iter().filter(|(_, ok)| !ok).map(|(path, _)| *path).collect();
+        match values::load(&loaded.spec, &inputs) {
+            Err(bad) => {
+                let said = bad.to_string();
+                prop_assert!(!refused.is_empty(), "refused values the model takes: {said}");
+                for path in &refused {
+                    prop_assert!(said.contains(&format!("`{path}`")), "{path} is not named in: {said}");
+                }
+                prop_assert_eq!(bad.0.len(), refused.len(), "one error per refused field: {}", said);
+            }
+            Ok(values) => {
+                prop_assert!(refused.is_empty(), "took values the model refuses: {:?}", refused);
+                let release = Release::new("prod", "certs").unwrap();
+                let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(env_value(&manifests, "S3_PREFIX"), Some(prefix));
+                prop_assert_eq!(env_value(&manifests, "AWS_DEFAULT_REGION"), Some(region));
+                let secret = manifests.iter().find(|m| m.kind() == "Secret").unwrap();
+                prop_assert_eq!(secret.object["stringData"]["password"].as_str(), Some(password.as_str()));
+                let cronjob = manifests.iter().find(|m| m.kind() == "CronJob").unwrap();
+                prop_assert_eq!(cronjob.object["spec"]["jobTemplate"]["spec"]["template"]["spec"]["nodeSelector"]["k"].as_str(), Some(selector.as_str()));
+            }
+        }
     }
 }
 
@@ -73,7 +103,7 @@ fn every_document_reads_as_its_kubernetes_api_type() {
     let values = values::load(&loaded.spec, &inputs).unwrap();
     let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &Release::new("prod", "certs").unwrap()).unwrap();
     for m in &manifests {
-        let json = m.object.clone();
+        let json = (*m.object).clone();
         let read = match m.kind() {
             "StatefulSet" => serde_json::from_value::<apps::StatefulSet>(json).map(drop),
             "CronJob" => serde_json::from_value::<batch::CronJob>(json).map(drop),

@@ -39,14 +39,27 @@ fn the_default_values_pass_the_schema() {
 fn every_field_of_values_yaml_is_documented() {
     for (name, args) in specs() {
         let (text, _) = default_values(&args);
+        let mut schema_args = args.clone();
+        schema_args.push("schema".into());
+        let schema: Value = serde_json::from_str(&chartgen(&schema_args).stdout).unwrap();
         let lines: Vec<&str> = text.lines().collect();
+        // The keys above a line, by indentation; entries of a free map (labels) are data, not fields.
+        let mut parents: Vec<(usize, String)> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             let trimmed = line.trim_start();
             let is_key = !trimmed.is_empty() && !trimmed.starts_with('#') && !trimmed.starts_with('-') && trimmed.contains(':');
-            let under_list = i > 0 && lines[..i].iter().rev().take_while(|l| !l.trim_start().starts_with('#')).any(|l| l.trim_start().starts_with('-'));
-            if is_key && !under_list {
+            if !is_key {
+                continue;
+            }
+            let indent = line.len() - trimmed.len();
+            parents.retain(|(depth, _)| *depth < indent);
+            let property = parents.iter().fold(&schema, |node, (_, key)| &node["properties"][key.as_str()]);
+            let in_free_map = !parents.is_empty() && property["properties"].is_null();
+            let under_list = lines[..i].iter().rev().take_while(|l| !l.trim_start().starts_with('#')).any(|l| l.trim_start().starts_with('-'));
+            if !in_free_map && !under_list {
                 assert!(lines[i - 1].trim_start().starts_with('#'), "{name}: `{line}` has no doc comment");
             }
+            parents.push((indent, trimmed.split(':').next().unwrap().to_string()));
         }
         assert!(text.starts_with("# yaml-language-server: $schema=values.schema.json"));
         assert!(text.contains("  # Flag: pvc | s3.\n  sink: pvc"), "{name}: flags are marked");

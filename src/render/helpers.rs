@@ -181,6 +181,10 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("default_schedule_gap", default_schedule_gap);
     env.add_function("name_ref", name_ref);
     env.add_function("namespace_ref", namespace_ref);
+    env.add_function("seconds", seconds);
+    env.add_function("release_name", release_name);
+    env.add_function("endpoint_port", endpoint_port);
+    env.add_function("newest_run", newest_run);
 }
 
 /// The longest gap between two backups the spec's default schedule leaves
@@ -191,57 +195,123 @@ fn default_schedule_gap(state: &State) -> Result<Value, Error> {
     Ok(literal(state, format!("the default schedule \"{schedule}\" leaves at most {gap} between backups (in UTC)")))
 }
 
-/// A component's object name as a part of a `promql(...)` expression.
-fn name_ref(component: String, max: Option<usize>) -> Value {
-    Value::from(Serde(serde_json::json!({"ref": "name", "component": component, "max": max.unwrap_or(63)})))
+/// A piece of a `promql(...)` expression that is not constant text.
+#[derive(Debug)]
+enum PromqlPart {
+    /// A component's object name.
+    Name { component: String, max: usize },
+    /// The release namespace.
+    Namespace,
+    /// A duration value as a number of seconds: PromQL before Prometheus
+    /// 2.54 takes a duration only in range selectors, never in arithmetic.
+    Seconds(Value),
+    /// When the newest run of a component's CronJob that ended in `condition`
+    /// (`complete` or `failed`) started, per CronJob: runs created by hand from
+    /// the CronJob count too, since they are found by owner, not by name.
+    NewestRun { component: String, condition: String },
 }
 
-/// The release namespace as a part of a `promql(...)` expression.
+impl Object for PromqlPart {}
+
+fn name_ref(component: String, max: Option<usize>) -> Value {
+    Value::from_object(PromqlPart::Name { component, max: max.unwrap_or(63) })
+}
+
 fn namespace_ref() -> Value {
-    Value::from(Serde(serde_json::json!({"ref": "namespace"})))
+    Value::from_object(PromqlPart::Namespace)
+}
+
+fn seconds(value: Value) -> Value {
+    Value::from_object(PromqlPart::Seconds(value))
+}
+
+fn newest_run(component: String, condition: String) -> Result<Value, Error> {
+    if !matches!(condition.as_str(), "complete" | "failed") {
+        return Err(Error::new(ErrorKind::InvalidOperation, format!("newest_run: `{condition}` is not `complete` or `failed`")));
+    }
+    Ok(Value::from_object(PromqlPart::NewestRun { component, condition }))
+}
+
+/// The parts of [`PromqlPart::NewestRun`]: start times of the Jobs owned by
+/// the CronJob, kept where the Job's condition holds. Every input is first
+/// reduced to one series per Job, so that two kube-state-metrics replicas
+/// cannot make the matches ambiguous.
+fn newest_run_parts(component: &str, condition: &str) -> Vec<Value> {
+    let text = |s: &str| Value::from(s.to_string());
+    let namespace = || namespace_ref();
+    vec![
+        text("max by (namespace, owner_name) (max by (namespace, job_name) (kube_job_status_start_time{namespace=\""),
+        namespace(),
+        text("\"}) * on (namespace, job_name) group_left (owner_name) max by (namespace, job_name, owner_name) (kube_job_owner{namespace=\""),
+        namespace(),
+        text("\", owner_kind=\"CronJob\", owner_name=\""),
+        name_ref(component.to_string(), Some(52)),
+        text(&format!("\"}}) and on (namespace, job_name) max by (namespace, job_name) (kube_job_{condition}{{namespace=\"")),
+        namespace(),
+        text("\", condition=\"true\"} == 1))"),
+    ]
+}
+
+/// A duration's seconds as PromQL writes a number: whole seconds as an
+/// integer, milliseconds as three decimals.
+pub fn promql_seconds(duration: std::time::Duration) -> String {
+    let millis = duration.as_millis();
+    if millis.is_multiple_of(1000) { (millis / 1000).to_string() } else { format!("{}.{:03}", millis / 1000, millis % 1000) }
 }
 
 /// A PromQL expression made of constant text, values (`values.backup.rpo`)
-/// and names (`name_ref`, `namespace_ref`): natively the text, in helm mode
-/// a `print` of the same parts.
+/// and [`PromqlPart`]s: natively the text, in helm mode a `print` of the
+/// same parts.
 fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, Error> {
     let helm = is_helm(state);
     let chart = lookup_str(state, &["spec", "chart", "name"])?;
     let mut operands = Vec::new();
     let mut text = String::new();
-    for part in parts.iter() {
-        if let Some(path) = as_path(part) {
+    let mut pending: Vec<Value> = parts.iter().rev().cloned().collect();
+    while let Some(part) = pending.pop() {
+        if let Some(path) = as_path(&part) {
             operands.push(path.expr());
             continue;
         }
-        let reference = part.get_attr("ref").ok().and_then(|r| r.as_str().map(str::to_string));
-        match reference.as_deref() {
-            Some("name") => {
-                let component = part.get_attr("component")?.as_str().unwrap_or_default().to_string();
-                let max = usize::try_from(part.get_attr("max")?).unwrap_or(63);
+        let Some(piece) = part.downcast_object_ref::<PromqlPart>() else {
+            let constant = match json(&part)? {
+                serde_json::Value::String(s) => s,
+                other => yaml::scalar(&other),
+            };
+            if helm {
+                operands.push(serde_json::to_string(&constant).expect("a string serializes"));
+            } else {
+                text.push_str(&constant);
+            }
+            continue;
+        };
+        match piece {
+            PromqlPart::Name { component, max } => {
                 if helm {
-                    operands.push(format!("(include \"{chart}.componentName\" (list {} {} {max}))", root(state), serde_json::to_string(&component).expect("a string serializes")));
+                    operands.push(format!("(include \"{chart}.componentName\" (list {} {} {max}))", root(state), serde_json::to_string(component).expect("a string serializes")));
                 } else {
-                    text.push_str(&component_name(&lookup_str(state, &["release", "name"])?, &chart, &component, max));
+                    text.push_str(&component_name(&lookup_str(state, &["release", "name"])?, &chart, component, *max));
                 }
             }
-            Some("namespace") => {
+            PromqlPart::Namespace => {
                 if helm {
                     operands.push(format!("{}.Release.Namespace", root(state)));
                 } else {
                     text.push_str(&lookup_str(state, &["release", "namespace"])?);
                 }
             }
-            _ => {
-                let constant = match json(part)? {
-                    serde_json::Value::String(s) => s,
-                    other => yaml::scalar(&other),
-                };
-                if helm {
-                    operands.push(serde_json::to_string(&constant).expect("a string serializes"));
-                } else {
-                    text.push_str(&constant);
+            PromqlPart::Seconds(value) => match as_path(value) {
+                Some(path) => operands.push(format!("(include \"{chart}.seconds\" {})", path.expr())),
+                None => {
+                    let duration: crate::scalars::Duration = value
+                        .as_str()
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "seconds() takes a duration value"))?;
+                    text.push_str(&promql_seconds(duration.value()));
                 }
+            },
+            PromqlPart::NewestRun { component, condition } => {
+                pending.extend(newest_run_parts(component, condition).into_iter().rev());
             }
         }
     }
@@ -450,12 +520,32 @@ fn label_block(state: &State, component: &str, indent: usize, selector_only: boo
         return Ok(Value::from_safe_string(text));
     }
     let pad = " ".repeat(indent);
+    let extra = match extra {
+        Some(extra) => json(&extra)?,
+        None => serde_json::Value::Null,
+    };
+    // Every combination of a check writes the same few label blocks.
+    type Key = (String, String, usize, bool, String);
+    static BLOCKS: std::sync::OnceLock<Mutex<std::collections::HashMap<Key, String>>> = std::sync::OnceLock::new();
+    let names = ["release.name", "spec.chart.name", "spec.chart.version", "spec.chart.appVersion", "spec.app.name"]
+        .iter()
+        .map(|path| lookup_str(state, &path.split('.').collect::<Vec<_>>()))
+        .collect::<Result<Vec<_>, _>>()?
+        .join("\n");
+    let key = (names, component.to_string(), indent, selector_only, extra.to_string());
+    let blocks = BLOCKS.get_or_init(Default::default);
+    if let Some(known) = blocks.lock().expect("not poisoned").get(&key) {
+        return Ok(Value::from_safe_string(known.clone()));
+    }
     let mut pairs = label_pairs(state, component, selector_only)?;
-    if let Some(extra) = extra
-        && let serde_json::Value::Object(map) = json(&extra)? {
-            pairs.extend(map.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())));
-        }
+    if let serde_json::Value::Object(map) = extra {
+        pairs.extend(map.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())));
+    }
     let lines: String = pairs.iter().map(|(k, v)| format!("\n{pad}{}: {}", yaml::string(k), yaml::string(v))).collect();
+    let mut blocks = blocks.lock().expect("not poisoned");
+    if blocks.len() < 4096 {
+        blocks.insert(key, lines.clone());
+    }
     Ok(Value::from_safe_string(lines))
 }
 
@@ -472,6 +562,26 @@ fn namespace(state: &State) -> Result<Value, Error> {
         return Ok(Value::from_safe_string(format!("{{{{ {}.Release.Namespace | toJson }}}}", root(state))));
     }
     Ok(Value::from_safe_string(yaml::string(&lookup_str(state, &["release", "namespace"])?)))
+}
+
+fn release_name(state: &State) -> Result<Value, Error> {
+    if is_helm(state) {
+        return Ok(Value::from_safe_string(format!("{{{{ {}.Release.Name | toJson }}}}", root(state))));
+    }
+    Ok(Value::from_safe_string(yaml::string(&lookup_str(state, &["release", "name"])?)))
+}
+
+/// The TCP port of an endpoint URL value: the URL's own, else its scheme's.
+fn endpoint_port(state: &State, endpoint: Value) -> Result<Value, Error> {
+    let chart = lookup_str(state, &["spec", "chart", "name"])?;
+    match as_path(&endpoint) {
+        Some(p) => Ok(Value::from_safe_string(format!("{{{{ include \"{chart}.endpointPort\" {} }}}}", p.expr()))),
+        None => {
+            let url: crate::scalars::EndpointUrl =
+                endpoint.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "endpoint_port takes an endpoint URL value"))?;
+            Ok(Value::from_safe_string(url.port().to_string()))
+        }
+    }
 }
 
 fn image(state: &State, image: Value) -> Result<Value, Error> {

@@ -63,8 +63,8 @@ pub struct Manifest {
     pub source: String,
     /// The YAML text of the document.
     pub text: String,
-    /// The parsed document.
-    pub object: serde_json::Value,
+    /// The parsed document, shared by the renderings that hold the same text.
+    pub object: Arc<serde_json::Value>,
     /// A hash of `text`, which caches of per-document results are keyed by.
     pub digest: u64,
 }
@@ -81,7 +81,7 @@ fn digest(text: &str) -> u64 {
 impl Manifest {
     pub fn new(source: String, text: String, object: serde_json::Value) -> Manifest {
         let digest = digest(&text);
-        Manifest { source, text, object, digest }
+        Manifest { source, text, object: Arc::new(object), digest }
     }
 
     pub fn kind(&self) -> &str {
@@ -103,7 +103,7 @@ pub struct Renderer {
     names: Vec<String>,
     sources: BTreeMap<String, String>,
     /// Documents already parsed, by digest: combinations share most of theirs.
-    parsed: Mutex<std::collections::HashMap<u64, serde_json::Value>>,
+    parsed: Mutex<std::collections::HashMap<u64, Arc<serde_json::Value>>>,
 }
 
 /// Helm's install order of kinds (`releaseutil.InstallOrder`); others go last.
@@ -138,7 +138,8 @@ impl Renderer {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(".j2") {
-                let text = std::fs::read_to_string(entry.path()).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
+                let bytes = crate::source::read_limited(&entry.path()).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
+                let text = String::from_utf8(bytes).map_err(|_| Diagnostic::plain(format!("{name} is not UTF-8")))?;
                 sources.push((name, text));
             }
         }
@@ -187,34 +188,42 @@ impl Renderer {
 
     /// Renders every template natively and returns the documents in Helm's order.
     pub fn render(&self, spec: &Spec, values: &Values, release: &Release) -> Result<Vec<Manifest>, BadInput> {
+        let mut manifests = Vec::new();
+        for name in &self.names {
+            manifests.extend(self.render_template(name, spec, values, release)?);
+        }
+        install_order(&mut manifests);
+        Ok(manifests)
+    }
+
+    /// The documents of one template, in the order it writes them.
+    pub fn render_template(&self, name: &str, spec: &Spec, values: &Values, release: &Release) -> Result<Vec<Manifest>, BadInput> {
         let ctx = context! {
             mode => "native",
             spec => Value::from(Serde(spec)),
             values => Value::from(Serde(values)),
             release => context! { name => &release.name, namespace => &release.namespace },
         };
+        let text = self.render_one(name, &ctx)?;
+        let source = format!("templates/{}", name.trim_end_matches(".j2"));
         let mut manifests = Vec::new();
-        for name in &self.names {
-            let text = self.render_one(name, &ctx)?;
-            let source = format!("templates/{}", name.trim_end_matches(".j2"));
-            for document in split_documents(&text) {
-                let digest = digest(&document);
-                let object = self.parse(&source, &document, digest)?;
-                manifests.push(Manifest { source: source.clone(), text: document, object, digest });
-            }
+        for document in split_documents(&text) {
+            let digest = digest(&document);
+            let object = self.parse(&source, &document, digest)?;
+            manifests.push(Manifest { source: source.clone(), text: document, object, digest });
         }
-        let rank = |m: &Manifest| INSTALL_ORDER.iter().position(|k| *k == m.kind()).unwrap_or(INSTALL_ORDER.len());
-        manifests.sort_by_key(|m| (m.is_hook(), rank(m)));
         Ok(manifests)
     }
 
-    fn parse(&self, source: &str, document: &str, digest: u64) -> Result<serde_json::Value, BadInput> {
+    fn parse(&self, source: &str, document: &str, digest: u64) -> Result<Arc<serde_json::Value>, BadInput> {
         if let Some(object) = self.parsed.lock().expect("not poisoned").get(&digest) {
             return Ok(object.clone());
         }
-        let object = load_str(&crate::diagnostic::Source::new(source, document))
-            .map_err(|d| Diagnostic::plain(format!("{source} rendered invalid YAML: {d}\n{document}")))?
-            .to_json();
+        let object = Arc::new(
+            load_str(&crate::diagnostic::Source::new(source, document))
+                .map_err(|d| Diagnostic::plain(format!("{source} rendered invalid YAML: {d}\n{document}")))?
+                .to_json(),
+        );
         self.parsed.lock().expect("not poisoned").insert(digest, object.clone());
         Ok(object)
     }
@@ -310,6 +319,12 @@ fn split_documents(text: &str) -> Vec<String> {
     }
     documents.push(current);
     documents.into_iter().filter(|d| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
+}
+
+/// Orders documents as `helm template` does: by kind in Helm's install order, hooks last.
+pub fn install_order(manifests: &mut [Manifest]) {
+    let rank = |m: &Manifest| INSTALL_ORDER.iter().position(|k| *k == m.kind()).unwrap_or(INSTALL_ORDER.len());
+    manifests.sort_by_key(|m| (m.is_hook(), rank(m)));
 }
 
 /// `helm template`-style output: each document under a `# Source:` comment.

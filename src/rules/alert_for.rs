@@ -40,7 +40,7 @@ impl Rule for AlertForRule {
                     continue;
                 }
                 let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-                if let Err(message) = text.parse::<crate::scalars::Duration>() {
+                if let Err(message) = text.parse::<crate::scalars::DurationOrZero>() {
                     out.push(Violation::at(document, format!("{pointer}/{field}"), message));
                 }
             }

@@ -28,11 +28,11 @@ static DOC: RuleDoc = RuleDoc {
 /// kube-state-metrics series the chart's backup alerts use.
 pub const KUBE_STATE_METRICS: [&str; 6] = [
     "kube_cronjob_status_last_successful_time",
-    "kube_cronjob_info",
     "kube_cronjob_created",
-    "kube_job_status_failed",
-    "kube_job_status_succeeded",
+    "kube_job_status_start_time",
     "kube_job_owner",
+    "kube_job_complete",
+    "kube_job_failed",
 ];
 
 /// The metric names an expression selects.

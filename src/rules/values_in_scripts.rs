@@ -26,12 +26,30 @@ static DOC: RuleDoc = RuleDoc {
     },
 };
 
-/// String leaves of the values with their dotted paths, except the names of keys inside Secrets.
-fn strings<'a>(value: &'a serde_json::Value, path: String, out: &mut Vec<(String, &'a str)>) {
+/// String leaves of the values that could be recognised in a script (four
+/// characters or more, and twelve or more when they are one plain word, like
+/// `database`, which is also a word of the scripts' messages), with their
+/// dotted paths; the names of keys inside Secrets are left out.
+fn strings<'a>(value: &'a serde_json::Value, path: &mut Vec<String>, out: &mut Vec<(String, &'a str)>) {
     match value {
-        serde_json::Value::String(text) if !path.ends_with("Key") => out.push((path, text)),
-        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| strings(v, if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out)),
-        serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| strings(v, format!("{path}[{i}]"), out)),
+        serde_json::Value::String(text) if !path.last().is_some_and(|key| key.ends_with("Key")) => {
+            let length = text.chars().count();
+            if length >= 4 && (length >= 12 || !text.chars().all(|c| c.is_ascii_alphabetic())) {
+                out.push((path.join("."), text));
+            }
+        }
+        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
+            path.push(k.clone());
+            strings(v, path, out);
+            path.pop();
+        }),
+        serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| {
+            let last = path.pop().unwrap_or_default();
+            path.push(format!("{last}[{i}]"));
+            strings(v, path, out);
+            path.pop();
+            path.push(last);
+        }),
         _ => {}
     }
 }
@@ -43,9 +61,7 @@ impl Rule for ValuesInScriptsRule {
 
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
         let mut values = Vec::new();
-        strings(subject.values_tree, String::new(), &mut values);
-        // `database` in a toleration is also a word of the script's messages; `acme-db-dumps` is not.
-        values.retain(|(_, text)| text.chars().count() >= 4 && (text.chars().count() >= 12 || !text.chars().all(|c| c.is_ascii_alphabetic())));
+        strings(subject.values_tree, &mut Vec::new(), &mut values);
         for container in containers(subject.manifests) {
             let Some((text, pointer)) = script(&container) else { continue };
             for (path, value) in &values {

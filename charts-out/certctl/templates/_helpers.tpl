@@ -40,6 +40,36 @@ app.kubernetes.io/version: {{ $root.Chart.AppVersion | toJson }}
 helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | toJson }}
 {{- end }}
 
+{{/* The seconds in a Prometheus duration such as `1h30m`: PromQL before Prometheus
+2.54 takes durations only in range selectors, so alert thresholds are numbers.
+`atoi` reads base 10, as Prometheus does (`int64` would read `010` as octal). */}}
+{{/* The TCP port of an S3 endpoint URL: its own, else 80 for http and 443
+for https (and for AWS, when the URL is empty). */}}
+{{- define "certctl.endpointPort" -}}
+{{- $url := urlParse . }}
+{{- if regexMatch ":[0-9]+$" $url.host }}
+{{- regexFind "[0-9]+$" $url.host | atoi }}
+{{- else if eq $url.scheme "http" }}
+{{- 80 }}
+{{- else }}
+{{- 443 }}
+{{- end }}
+{{- end }}
+
+{{- define "certctl.seconds" -}}
+{{- $millis := 0 }}
+{{- $unit := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 "w" 604800000 "y" 31536000000 }}
+{{- range regexFindAll "[0-9]+(ms|[smhdwy])" . -1 }}
+{{- $suffix := regexFind "[a-z]+$" . }}
+{{- $millis = add $millis (mul (trimSuffix $suffix . | atoi) (get $unit $suffix)) }}
+{{- end }}
+{{- if mod $millis 1000 }}
+{{- printf "%d.%03d" (div $millis 1000) (mod $millis 1000) }}
+{{- else }}
+{{- div $millis 1000 }}
+{{- end }}
+{{- end }}
+
 {{/* Compiled from the `container_security` macro of the chartgen templates. */}}
 {{- define "certctl.containerSecurity" -}}
 {{- $arg := index . 1 -}}
@@ -55,6 +85,24 @@ capabilities:
 {{- define "certctl.credentialsSecret" -}}
 {{- $root := index . 0 -}}
 {{ if $root.Values.postgresql.enabled }}{{ if $root.Values.postgresql.auth.create }}{{ include "certctl.componentName" (list $root "postgresql-auth" 63) | toJson }}{{ else }}{{ $root.Values.postgresql.auth.existingSecret | toJson }}{{ end }}{{ else }}{{ $root.Values.externalDatabase.existingSecret | toJson }}{{ end }}
+{{- end }}
+
+{{/* Compiled from the `database_egress` macro of the chartgen templates. */}}
+{{- define "certctl.databaseEgress" -}}
+{{- $root := index . 0 -}}
+{{- if $root.Values.postgresql.enabled }}
+- to:
+    - podSelector:
+        matchLabels: {{- include "certctl.selectorLabels" (list $root "postgresql") | nindent 10 }}
+  ports:
+    - protocol: TCP
+      port: 5432
+{{- else }}
+# The external database is known by name only: any address, on its port.
+- ports:
+    - protocol: TCP
+      port: {{ $root.Values.externalDatabase.port | toJson }}
+{{- end }}
 {{- end }}
 
 {{/* Compiled from the `database_env` macro of the chartgen templates. */}}
@@ -94,6 +142,22 @@ capabilities:
     {{- end }}
 {{- end }}
 
+{{/* Compiled from the `dns_egress` macro of the chartgen templates. */}}
+{{- define "certctl.dnsEgress" -}}
+{{- $root := index . 0 -}}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ $root.Values.networkPolicy.dns.namespace | toJson }}
+      podSelector:
+        matchLabels: {{- toYaml $root.Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
+{{- end }}
+
 {{/* Compiled from the `pod_security` macro of the chartgen templates. */}}
 {{- define "certctl.podSecurity" -}}
 {{- $arg := index . 1 -}}
@@ -103,6 +167,17 @@ runAsGroup: {{ $arg.runAsGroup | toJson }}
 fsGroup: {{ $arg.fsGroup | toJson }}
 seccompProfile:
   type: RuntimeDefault
+{{- end }}
+
+{{/* Compiled from the `s3_egress` macro of the chartgen templates. */}}
+{{- define "certctl.s3Egress" -}}
+{{- $root := index . 0 -}}
+{{- if ne $root.Values.backup.sink "pvc" }}
+# S3 is known by name only: any address, on the endpoint's port.
+- ports:
+    - protocol: TCP
+      port: {{ include "certctl.endpointPort" $root.Values.backup.s3.endpoint }}
+{{- end }}
 {{- end }}
 
 {{/* Compiled from the `s3_env` macro of the chartgen templates. */}}

@@ -1,0 +1,128 @@
+//! The alerts, checked by Prometheus' own tool: `promtool check rules` on the
+//! rule groups of every combination of both example specs that renders a
+//! PrometheusRule, and `promtool test rules` on the unit tests in
+//! `tests/promtool/`, which feed the rendered rules kube-state-metrics and
+//! application series and say which alerts must fire and which must not.
+//!
+//! promtool is Debian's `prometheus` package (2.42 here: older than 2.54,
+//! so a bare duration in arithmetic is refused, as older servers refuse it).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chartgen::matrix;
+use chartgen::render::{Release, Renderer};
+use chartgen::spec::{self, LoadedSpec};
+use chartgen::values::{self, ValueInputs};
+
+fn promtool() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("promtool"))
+        .find(|path| path.is_file());
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install promtool (Debian's prometheus package; see .ci/run)");
+        eprintln!("SKIPPED: promtool is not on PATH (Debian's prometheus package; bash .ci/run installs it)");
+    }
+    found
+}
+
+fn specs() -> Vec<(&'static str, LoadedSpec)> {
+    vec![
+        ("certctl", spec::load(None).unwrap()),
+        ("ledger", spec::load(Some(&common::root().join("fixtures/specs/ledger.yaml"))).unwrap()),
+    ]
+}
+
+/// The rule groups of the PrometheusRule a values set renders, as a rules file.
+fn rules_file(spec: &LoadedSpec, values: &values::Values) -> Option<String> {
+    let release = Release::new("release-name", "default").unwrap();
+    let manifests = Renderer::builtin().render(&spec.spec, values, &release).unwrap();
+    let rule = manifests.iter().find(|m| m.kind() == "PrometheusRule")?;
+    // A PrometheusRule's spec is a Prometheus rules file; JSON is YAML.
+    Some(serde_json::to_string_pretty(&rule.object["spec"]).unwrap())
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().expect("promtool runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{command:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn promtool_accepts_the_rules_of_every_combination_and_rpo() {
+    let Some(promtool) = promtool() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut distinct = BTreeSet::new();
+    for (_, spec) in specs() {
+        for combination in matrix::full(&spec.spec, &values::flags()) {
+            if combination.flags.get("monitoring.prometheusRules.enabled") != Some(&true.into()) {
+                continue;
+            }
+            let loaded = matrix::values(&spec, &combination).unwrap();
+            distinct.extend(rules_file(&spec, &loaded.values));
+        }
+        // RPOs in every unit a duration may have, as the threshold in seconds.
+        for rpo in ["26h", "90m", "1h30m", "1500ms", "2w", "1y2d"] {
+            let inputs = ValueInputs {
+                set: vec![format!("backup.enabled=true,monitoring.prometheusRules.enabled=true,backup.rpo={rpo}")],
+                ..Default::default()
+            };
+            let loaded = values::load(&spec.spec, &inputs).unwrap();
+            distinct.extend(rules_file(&spec, &loaded.values));
+        }
+    }
+    assert!(distinct.len() >= 6, "{} distinct rule files", distinct.len());
+    let files: Vec<PathBuf> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, text)| common::temp_file(&dir, &format!("rules-{i}.yaml"), text.as_bytes()))
+        .collect();
+    let output = run(Command::new(&promtool).arg("check").arg("rules").args(&files));
+    assert_eq!(output.matches("SUCCESS").count(), files.len(), "{output}");
+}
+
+/// Runs a unit-test file of `tests/promtool/` against the rules a values set renders.
+fn unit_tests(promtool: &Path, spec: &LoadedSpec, set: &str, test_file: &str, names: &[(&str, String)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = values::load(&spec.spec, &ValueInputs { set: vec![set.to_string()], ..Default::default() }).unwrap();
+    let rules = rules_file(spec, &loaded.values).expect("the values render a PrometheusRule");
+    common::temp_file(&dir, "rules.yaml", rules.as_bytes());
+    let mut tests = std::fs::read_to_string(common::root().join("tests/promtool").join(test_file)).unwrap();
+    for (placeholder, value) in names {
+        tests = tests.replace(placeholder, value);
+    }
+    let path = common::temp_file(&dir, test_file, tests.as_bytes());
+    run(Command::new(promtool).arg("test").arg("rules").arg(&path).current_dir(dir.path()))
+}
+
+#[test]
+fn backup_alerts_fire_exactly_when_their_unit_tests_say() {
+    let Some(promtool) = promtool() else { return };
+    for (name, spec) in specs() {
+        let chart = &spec.spec.chart.name;
+        let app = spec.spec.app.name.clone();
+        let names = [
+            ("__APP__", app[..1].to_uppercase() + &app[1..]),
+            ("__BACKUP__", format!("release-name-{chart}-backup")),
+            ("__VERIFY__", format!("release-name-{chart}-verify")),
+        ];
+        let set = "backup.enabled=true,backup.verify.enabled=true,backup.rpo=2h,monitoring.prometheusRules.enabled=true";
+        let output = unit_tests(&promtool, &spec, set, "backup-alerts.yaml", &names);
+        assert!(output.contains("SUCCESS"), "{name}: {output}");
+    }
+}
+
+#[test]
+fn application_alerts_fire_exactly_when_their_unit_tests_say() {
+    let Some(promtool) = promtool() else { return };
+    for (name, spec) in specs() {
+        let output = unit_tests(&promtool, &spec, "monitoring.prometheusRules.enabled=true", &format!("{name}-alerts.yaml"), &[]);
+        assert!(output.contains("SUCCESS"), "{name}: {output}");
+    }
+}
