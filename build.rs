@@ -1,6 +1,7 @@
 //! Embeds every `templates/*.j2` file so the binary needs no template
-//! directory, and lists the lint rules: every `src/rules/*.rs` but the
-//! engine's own files is one rule, so adding a rule is adding its file.
+//! directory, and the built-in example's goldens, scenarios and runbook;
+//! lists the lint rules: every `src/rules/*.rs` but the engine's own files
+//! is one rule, so adding a rule is adding its file.
 use std::fmt::Write;
 
 fn main() {
@@ -22,6 +23,34 @@ fn main() {
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("templates.rs");
     std::fs::write(out, code).unwrap();
     list_rules();
+    embed_builtin_files();
+}
+
+/// The built-in example's own files (goldens, scenarios, runbook), by their
+/// path in the repository, so the example runs from any directory.
+fn embed_builtin_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["fixtures/golden/certctl", "fixtures/scenarios"] {
+        println!("cargo:rerun-if-changed={dir}");
+        let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml"))
+            .collect();
+        names.sort();
+        files.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
+    }
+    println!("cargo:rerun-if-changed=docs/runbook.md");
+    files.push("docs/runbook.md".to_string());
+    let mut code = String::from("/// The built-in example's files, by path in chartgen's repository.\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
+    for file in files {
+        writeln!(code, "    ({file:?}, include_str!({:?})),", root.join(&file).display().to_string()).unwrap();
+    }
+    code.push_str("];\n");
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_files.rs");
+    std::fs::write(out, code).unwrap();
 }
 
 fn list_rules() {

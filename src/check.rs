@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -17,6 +17,8 @@ use rayon::prelude::*;
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::docs;
 use crate::matrix::{self, Combination, Strategy};
+use crate::place::Place;
+use crate::source::Node;
 use crate::render::{to_stream, Manifest, Release, Renderer};
 use crate::rules::{self, Severity};
 use crate::schema::values_schema;
@@ -123,6 +125,8 @@ pub struct CombinationResult {
 #[derive(Debug, Clone)]
 pub struct CheckReport {
     pub chart: String,
+    /// The spec checked: its file, or the built-in one.
+    pub spec: String,
     pub results: Vec<CombinationResult>,
     /// The runbooks checked for drift, one result each (no flags).
     pub runbooks: Vec<CombinationResult>,
@@ -139,6 +143,12 @@ impl CheckReport {
 
     pub fn findings(&self) -> usize {
         self.all().map(|r| r.findings.len()).sum()
+    }
+
+    /// Whether the findings fail the run (exit 1): any error, and any
+    /// warning when warnings are denied. Infos never fail it.
+    pub fn fails(&self, deny_warnings: bool) -> bool {
+        self.all().flat_map(|r| &r.findings).any(|f| f.severity == Severity::Error || (deny_warnings && f.severity == Severity::Warning))
     }
 
     pub fn documents(&self) -> usize {
@@ -216,11 +226,11 @@ impl Checker {
     /// Checks the given combinations, in parallel.
     pub fn run(&self, spec: &LoadedSpec, combinations: Vec<Combination>, options: &CheckOptions) -> Result<CheckReport, BadInput> {
         let start = Instant::now();
-        let golden = options.golden.clone().or_else(|| spec.spec.check.golden.as_deref().map(|g| spec.resolve(g)));
+        let golden = options.golden.clone().map(Place::Disk).or_else(|| spec.spec.check.golden.as_deref().map(|g| spec.resolve(g)));
         let cache = DocumentCache::default();
         let results = combinations
             .into_par_iter()
-            .map(|combination| check_one(spec, self, &cache, golden.as_deref(), options.update, combination))
+            .map(|combination| check_one(spec, self, &cache, golden.as_ref(), options.update, combination, &update_command(spec, options)))
             .collect::<Result<Vec<_>, BadInput>>()?;
         let mut deleted = Vec::new();
         if let Some(dir) = &golden
@@ -230,13 +240,14 @@ impl Checker {
         {
             let ids: BTreeSet<String> = results.iter().map(|r| r.combination.id.clone()).collect();
             for stale in snapshot::stale(dir, &ids) {
-                std::fs::remove_file(&stale).map_err(|e| Diagnostic::plain(format!("cannot delete {}: {e}", stale.display())))?;
-                deleted.push(stale);
+                let Some(file) = stale.disk() else { continue };
+                std::fs::remove_file(file).map_err(|e| Diagnostic::plain(format!("cannot delete {stale}: {e}")))?;
+                deleted.push(file.to_path_buf());
             }
         }
-        let runbooks: Vec<PathBuf> = spec.spec.check.runbooks.iter().map(|r| spec.resolve(r)).collect();
+        let runbooks: Vec<Place> = spec.spec.check.runbooks.iter().map(|r| spec.resolve(r)).collect();
         let runbooks = runbook_results(spec, &runbooks)?;
-        Ok(CheckReport { chart: spec.spec.chart.name.clone(), results, runbooks, deleted, elapsed: start.elapsed() })
+        Ok(CheckReport { chart: spec.spec.chart.name.clone(), spec: spec.name(), results, runbooks, deleted, elapsed: start.elapsed() })
     }
 }
 
@@ -252,9 +263,10 @@ fn check_one(
     spec: &LoadedSpec,
     checker: &Checker,
     cache: &DocumentCache,
-    golden: Option<&Path>,
+    golden: Option<&Place>,
     update: bool,
     combination: Combination,
+    update_command: &str,
 ) -> Result<CombinationResult, BadInput> {
     let Checker { renderer, validators, lint, .. } = checker;
     let loaded = matrix::values(spec, &combination)?;
@@ -262,16 +274,7 @@ fn check_one(
     let mut findings: Vec<Finding> = validators
         .values(&values_json)
         .into_iter()
-        .map(|p| Finding {
-            code: CheckKind::ValuesSchema.code(),
-            severity: Severity::Error,
-            document: None,
-            pointer: Some(p.pointer),
-            file: combination.scenario.as_ref().map(|s| s.display().to_string()),
-            line: None,
-            message: p.message,
-            detail: None,
-        })
+        .map(|p| values_finding(&loaded.tree, CheckKind::ValuesSchema.code(), Severity::Error, p))
         .collect();
     let release = Release::new(RELEASE.0, RELEASE.1)?;
     let manifests = checker.render(spec, &combination, &loaded.values, &values_json, &release)?;
@@ -291,11 +294,11 @@ fn check_one(
         findings.push(document_finding(renderer, &manifests[problem.document], CheckKind::Reference.code(), Severity::Error, problem.problem));
     }
     let subject = rules::Subject { spec: &spec.spec, values: &loaded.values, values_tree: &values_json, manifests: &manifests };
-    findings.extend(lint_findings(renderer, lint, &subject, &cache.rules));
+    findings.extend(lint_findings(renderer, lint, &subject, &loaded.tree, &cache.rules));
     let mut change = None;
     if let Some(dir) = golden {
         let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
-        let file = Some(snapshot::path(dir, &combination.id).display().to_string());
+        let file = Some(snapshot::path(dir, &combination.id).to_string());
         if update {
             change = Some(snapshot::update(dir, &combination.id, &text)?);
         } else {
@@ -308,7 +311,7 @@ fn check_one(
                     pointer: None,
                     file,
                     line: None,
-                    message: "no golden snapshot; review the rendering and accept it with `chartgen check --update`".into(),
+                    message: format!("no golden snapshot; review the rendering and accept it with {update_command}"),
                     detail: None,
                 }),
                 Comparison::Differs(diff) => findings.push(Finding {
@@ -318,7 +321,7 @@ fn check_one(
                     pointer: None,
                     file,
                     line: None,
-                    message: "the rendering differs from the golden snapshot; accept a reviewed change with `chartgen check --update`".into(),
+                    message: format!("the rendering differs from the golden snapshot; accept a reviewed change with {update_command}"),
                     detail: Some(diff),
                 }),
             }
@@ -329,7 +332,7 @@ fn check_one(
 }
 
 /// The drift findings of runbooks, one result per file.
-pub fn runbook_results(spec: &LoadedSpec, files: &[PathBuf]) -> Result<Vec<CombinationResult>, BadInput> {
+pub fn runbook_results(spec: &LoadedSpec, files: &[Place]) -> Result<Vec<CombinationResult>, BadInput> {
     Ok(docs::check_files(&spec.spec, files)?
         .into_iter()
         .map(|(file, found)| CombinationResult {
@@ -342,6 +345,24 @@ pub fn runbook_results(spec: &LoadedSpec, files: &[PathBuf]) -> Result<Vec<Combi
             golden: None,
         })
         .collect())
+}
+
+/// The command that writes the goldens this check compares with, as the
+/// user would type it.
+fn update_command(spec: &LoadedSpec, options: &CheckOptions) -> String {
+    if spec.is_builtin() && options.golden.is_none() {
+        return "a spec of your own (the built-in example's goldens are part of chartgen)".to_string();
+    }
+    let mut command = String::from("`chartgen");
+    if !spec.is_builtin() {
+        command.push_str(&format!(" --spec {}", spec.name()));
+    }
+    command.push_str(" check --update");
+    if let Some(dir) = &options.golden {
+        command.push_str(&format!(" --golden {}", dir.display()));
+    }
+    command.push('`');
+    command
 }
 
 /// The golden text of a combination: a header that begins with the marker
@@ -358,28 +379,45 @@ pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest
 }
 
 /// The lint rules' findings on one rendering, located in the templates.
-pub fn lint_findings(renderer: &Renderer, config: &rules::Config, subject: &rules::Subject<'_>, cache: &rules::DocumentCache) -> Vec<Finding> {
+pub fn lint_findings(renderer: &Renderer, config: &rules::Config, subject: &rules::Subject<'_>, values: &Node, cache: &rules::DocumentCache) -> Vec<Finding> {
     rules::run(config, subject, cache)
         .into_iter()
         .map(|finding| {
             let problem = validate::Problem { pointer: finding.violation.pointer, message: finding.violation.message };
             match finding.violation.document {
                 Some(index) => document_finding(renderer, &subject.manifests[index], finding.code, finding.severity, problem),
-                None => Finding { code: finding.code, severity: finding.severity, document: None, pointer: Some(problem.pointer), file: None, line: None, message: problem.message, detail: None },
+                None => values_finding(values, finding.code, finding.severity, problem),
             }
         })
         .collect()
 }
 
+/// A finding about the values, pointing at the line that set the value when a file or `--set` did.
+fn values_finding(values: &Node, code: &'static str, severity: Severity, problem: validate::Problem) -> Finding {
+    let origin = problem
+        .pointer
+        .split('/')
+        .skip(1)
+        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+        .try_fold(values, |node, key| node.get(&key).or_else(|| key.parse::<usize>().ok().and_then(|i| match &node.value {
+            crate::source::Value::Seq(items) => items.get(i),
+            _ => None,
+        })))
+        .map(|node| node.origin.clone());
+    let file = origin.as_ref().and_then(crate::diagnostic::Origin::source_name);
+    let line = origin.as_ref().and_then(crate::diagnostic::Origin::line);
+    Finding { code, severity, document: None, pointer: Some(problem.pointer), file, line, message: problem.message, detail: None }
+}
+
 fn document_finding(renderer: &Renderer, manifest: &Manifest, code: &'static str, severity: Severity, problem: validate::Problem) -> Finding {
-    let template = format!("{}.j2", manifest.source);
-    let line = renderer.source(template.trim_start_matches("templates/")).and_then(|text| template_line(text, &problem));
+    let name = format!("{}.j2", manifest.source.trim_start_matches("templates/"));
+    let line = renderer.source(&name).and_then(|text| template_line(text, &problem));
     Finding {
         code,
         severity,
         document: Some(format!("{}/{}", manifest.kind(), manifest.name())),
         pointer: Some(problem.pointer),
-        file: Some(template),
+        file: Some(renderer.template_place(&name).to_string()),
         line,
         message: problem.message,
         detail: None,

@@ -36,6 +36,24 @@ impl Output {
 pub struct Common {
     /// The chart spec; the built-in certctl spec when absent.
     pub spec: Option<PathBuf>,
+    /// Warnings fail the run too (exit 1).
+    pub deny_warnings: bool,
+}
+
+impl Common {
+    /// The spec given with `--spec`, else the nearest `chartgen.yaml` from
+    /// the working directory up to the repository's root, else the built-in one.
+    pub fn load_spec(&self) -> Result<spec::LoadedSpec, BadInput> {
+        let discovered = match &self.spec {
+            Some(path) => Some(path.clone()),
+            None => std::env::current_dir().ok().and_then(|dir| spec::discover(&dir)),
+        };
+        spec::load(discovered.as_deref())
+    }
+
+    fn deny_warnings(&self, spec: &spec::LoadedSpec) -> bool {
+        self.deny_warnings || spec.spec.lint.deny_warnings
+    }
 }
 
 /// `chartgen render`: the manifests for one set of values, like `helm template`.
@@ -49,7 +67,7 @@ pub struct RenderOptions {
 }
 
 pub fn render(common: &Common, options: &RenderOptions) -> Result<Output, BadInput> {
-    let loaded = spec::load(common.spec.as_deref())?;
+    let loaded = common.load_spec()?;
     let release = Release::new(&options.release_name, &options.namespace)?;
     let values = values::load(&loaded.spec, &options.values)?;
     let renderer = match &options.templates {
@@ -62,13 +80,13 @@ pub fn render(common: &Common, options: &RenderOptions) -> Result<Output, BadInp
 
 /// `chartgen values`: the commented default values.yaml.
 pub fn default_values(common: &Common) -> Result<Output, BadInput> {
-    let loaded = spec::load(common.spec.as_deref())?;
+    let loaded = common.load_spec()?;
     Ok(Output::clean(values_yaml(&loaded.spec)))
 }
 
 /// `chartgen schema`: values.schema.json.
 pub fn schema(common: &Common) -> Result<Output, BadInput> {
-    let loaded = spec::load(common.spec.as_deref())?;
+    let loaded = common.load_spec()?;
     let mut text = serde_json::to_string_pretty(&values_schema(&loaded.spec)).expect("a schema serializes");
     text.push('\n');
     Ok(Output::clean(text))
@@ -86,7 +104,7 @@ pub struct GenerateOptions {
 const DIFF_LINES_SHOWN: usize = 200;
 
 pub fn generate(common: &Common, options: &GenerateOptions) -> Result<Output, BadInput> {
-    let loaded = spec::load(common.spec.as_deref())?;
+    let loaded = common.load_spec()?;
     let chart = helm::compile(&Renderer::builtin(), &loaded.spec)?;
     let dir = options.out.join(&chart.name);
     if options.check {
@@ -150,7 +168,7 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
                 .into());
         }
     }
-    let loaded = spec::load(common.spec.as_deref())?;
+    let loaded = common.load_spec()?;
     if command.list {
         let combinations = matrix::select(&loaded, command.options.strategy, command.options.only.as_deref())?;
         let width = combinations.iter().map(|c| c.id.len()).max().unwrap_or(0);
@@ -161,39 +179,57 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
         text.push_str(&format!("{} combinations\n", combinations.len()));
         return Ok(Output::clean(text));
     }
+    if command.options.update && command.options.golden.is_none() && loaded.is_builtin() {
+        return Err(crate::diagnostic::Diagnostic::plain("the goldens of the built-in example are part of chartgen and cannot be updated")
+            .with_help("give --golden DIR to write goldens there, or use a spec file of your own (chartgen init writes one)")
+            .into());
+    }
     let start = std::time::Instant::now();
     let combinations = check::select(&loaded, &command.options)?;
     // The process ends after the report; dropping the compiled schemas would only cost time.
     let checker: &check::Checker = Box::leak(Box::new(check::Checker::new(&loaded, &command.options)?));
     let mut report = checker.run(&loaded, combinations, &command.options)?;
     report.elapsed = start.elapsed();
-    let findings = report.findings() > 0;
+    let findings = report.fails(common.deny_warnings(&loaded));
     Ok(Output { text: report::format(&report, command.format, command.colour), findings })
 }
 
-/// `chartgen rules`: every lint rule, or the rules page as Markdown.
-pub fn rules(markdown: bool) -> Output {
+/// `chartgen rules`: every lint rule with the severity the spec gives it
+/// (or `off`), or the rules page as Markdown.
+pub fn rules(common: &Common, markdown: bool) -> Result<Output, BadInput> {
     if markdown {
-        return Output::clean(rules::markdown());
+        return Ok(Output::clean(rules::markdown()));
     }
+    let loaded = common.load_spec()?;
+    let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
     let mut text = String::new();
     for rule in rules::registry() {
         let doc = rule.doc();
-        text.push_str(&format!("{}  {:<26} {:<8} {}\n", doc.code, doc.name, doc.severity.as_str(), rules::first_sentence(doc.checks)));
+        let severity = config.severity(doc.code).map_or("off", rules::Severity::as_str);
+        text.push_str(&format!("{}  {:<26} {:<8} {}\n", doc.code, doc.name, severity, rules::first_sentence(doc.checks)));
     }
-    Output::clean(text)
+    Ok(Output::clean(text))
 }
 
-/// `chartgen explain CODE`: one rule's doc.
-pub fn explain(code: &str) -> Result<Output, BadInput> {
-    match rules::find(code) {
-        Some(rule) => Ok(Output::clean(rules::explain(rule.doc()))),
-        None => {
-            let codes: Vec<&str> = rules::registry().iter().map(|r| r.doc().code).collect();
-            let help = crate::diagnostic::nearest(code, codes.iter().copied()).map_or("`chartgen rules` lists the codes".to_string(), |n| format!("did you mean `{n}`?"));
-            Err(crate::diagnostic::Diagnostic::plain(format!("`{code}` is not a rule code")).with_help(help).into())
+/// `chartgen explain CODE|NAME`: one rule's doc, with the severity the spec gives it.
+pub fn explain(common: &Common, code: &str) -> Result<Output, BadInput> {
+    let Some(rule) = rules::find(code) else {
+        let names: Vec<&str> = rules::registry().iter().flat_map(|r| [r.doc().code, r.doc().name]).collect();
+        let help = crate::diagnostic::nearest(code, names.iter().copied()).map_or("`chartgen rules` lists the codes and names".to_string(), |n| format!("did you mean `{n}`?"));
+        return Err(crate::diagnostic::Diagnostic::plain(format!("`{code}` is not a rule code or name")).with_help(help).into());
+    };
+    let loaded = common.load_spec()?;
+    let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
+    let doc = rule.doc();
+    let mut text = rules::explain(doc);
+    match config.severity(doc.code) {
+        None => text.push_str(&format!("\nThe spec ({}) disables this rule.\n", loaded.name())),
+        Some(severity) if severity != doc.severity => {
+            text.push_str(&format!("\nThe spec ({}) runs it as {} instead.\n", loaded.name(), severity.as_str()));
         }
+        Some(_) => {}
     }
+    Ok(Output::clean(text))
 }
 
 /// `chartgen lint`: the lint rules on the rendering of one set of values.
@@ -208,7 +244,7 @@ pub struct LintCommand {
 
 pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> {
     let start = std::time::Instant::now();
-    let loaded = spec::load(common.spec.as_deref())?;
+    let loaded = common.load_spec()?;
     let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
     let release = Release::new(&command.release_name, &command.namespace)?;
     let values = values::load(&loaded.spec, &command.values)?;
@@ -216,7 +252,7 @@ pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> 
     let manifests = renderer.render(&loaded.spec, &values.values, &release)?;
     let tree = values.tree.to_json();
     let subject = rules::Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
-    let findings = check::lint_findings(&renderer, &config, &subject, &rules::DocumentCache::default());
+    let findings = check::lint_findings(&renderer, &config, &subject, &values.tree, &rules::DocumentCache::default());
     let flags = matrix::flags_of(&tree);
     let result = check::CombinationResult {
         combination: matrix::Combination { id: "values".to_string(), flags, scenario: None },
@@ -224,17 +260,18 @@ pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> 
         findings,
         golden: None,
     };
-    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), results: vec![result], runbooks: Vec::new(), deleted: Vec::new(), elapsed: start.elapsed() };
-    Ok(Output { text: report::format(&report, command.format, command.colour), findings: report.findings() > 0 })
+    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), spec: loaded.name(), results: vec![result], runbooks: Vec::new(), deleted: Vec::new(), elapsed: start.elapsed() };
+    Ok(Output { text: report::format(&report, command.format, command.colour), findings: report.fails(common.deny_warnings(&loaded)) })
 }
 
 /// `chartgen docs FILE...`: runbook commands against the values model.
 pub fn docs(common: &Common, files: &[PathBuf], format: Format, colour: bool) -> Result<Output, BadInput> {
     let start = std::time::Instant::now();
-    let loaded = spec::load(common.spec.as_deref())?;
-    let runbooks = check::runbook_results(&loaded, files)?;
-    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), results: Vec::new(), runbooks, deleted: Vec::new(), elapsed: start.elapsed() };
-    Ok(Output { text: report::format(&report, format, colour), findings: report.findings() > 0 })
+    let loaded = common.load_spec()?;
+    let files: Vec<crate::place::Place> = files.iter().cloned().map(crate::place::Place::Disk).collect();
+    let runbooks = check::runbook_results(&loaded, &files)?;
+    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), spec: loaded.name(), results: Vec::new(), runbooks, deleted: Vec::new(), elapsed: start.elapsed() };
+    Ok(Output { text: report::format(&report, format, colour), findings: report.fails(common.deny_warnings(&loaded)) })
 }
 
 /// `chartgen drill`: the rendered backup and verify scripts against a real database.
@@ -247,7 +284,7 @@ pub struct DrillCommand {
 }
 
 pub fn drill(common: &Common, command: &DrillCommand) -> Result<Output, BadInput> {
-    let loaded = spec::load(common.spec.as_deref())?;
+    let loaded = common.load_spec()?;
     let release = Release::new(&command.release_name, &command.namespace)?;
     // The drill runs the backup and the verify job, whatever the values say of them.
     let mut inputs = command.values.clone();
@@ -265,4 +302,16 @@ pub fn drill(common: &Common, command: &DrillCommand) -> Result<Output, BadInput
     let verified = steps.last().is_some_and(|s| s.ok && s.name.starts_with("verify/"));
     text.push_str(if verified { "the newest dump restores and passes the sanity queries\n" } else { "the drill failed\n" });
     Ok(Output { text, findings: !verified })
+}
+
+/// `chartgen init`: a commented spec for a new application in `dir`.
+pub fn init(dir: &std::path::Path, answers: &crate::init::Answers) -> Result<Output, BadInput> {
+    Ok(Output::clean(crate::init::write(dir, answers)?))
+}
+
+/// `chartgen spec-schema`: the JSON Schema of `chartgen.yaml`.
+pub fn spec_schema() -> Output {
+    let mut text = serde_json::to_string_pretty(&spec::spec_schema()).expect("a schema serializes");
+    text.push('\n');
+    Output::clean(text)
 }

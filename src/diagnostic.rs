@@ -55,6 +55,22 @@ impl Origin {
         Origin::Span { source: source.clone(), start, end: end.max(start) }
     }
 
+    /// The name of the input it is in, if any.
+    pub fn source_name(&self) -> Option<String> {
+        match self {
+            Origin::Span { source, .. } => Some(source.name.clone()),
+            Origin::Default => None,
+        }
+    }
+
+    /// The 1-based line it starts on, if it is in an input.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Origin::Span { source, start, .. } => Some(source.line_col(*start).0),
+            Origin::Default => None,
+        }
+    }
+
     /// `file:line:column`, or `default values`.
     pub fn location(&self) -> String {
         match self {

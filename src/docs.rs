@@ -164,13 +164,13 @@ fn diagnostic_text(diagnostic: &Diagnostic) -> String {
 }
 
 /// Reads and checks runbooks; a file that cannot be read is bad input.
-pub fn check_files(spec: &Spec, files: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<DocFinding>)>, BadInput> {
+pub fn check_files(spec: &Spec, files: &[crate::place::Place]) -> Result<Vec<(String, Vec<DocFinding>)>, BadInput> {
     let mut out = Vec::new();
     for file in files {
-        let bytes = crate::source::read_limited(file).map_err(|e| Diagnostic::plain(format!("cannot read {}: {e}", file.display())))?;
-        let text = String::from_utf8(bytes).map_err(|_| Diagnostic::plain(format!("{} is not UTF-8", file.display())))?;
-        let dir = file.parent().unwrap_or(Path::new("."));
-        out.push((file.display().to_string(), check_runbook(spec, &text, dir)));
+        let text = file.read_to_string().map_err(|e| Diagnostic::plain(format!("cannot read {file}: {e}")))?;
+        // A built-in runbook names no values file a user has.
+        let dir = file.disk().map_or(Path::new("/nonexistent"), |f| f.parent().unwrap_or(Path::new(".")));
+        out.push((file.to_string(), check_runbook(spec, &text, dir)));
     }
     Ok(out)
 }

@@ -645,7 +645,7 @@ pub fn stale_files(chart: &Chart, dir: &Path) -> Vec<String> {
     }
     for file in on_disk.iter().filter(|f| !chart.files.contains_key(*f)) {
         let old = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
-        diffs.push(format!("{file}: not generated; `chartgen generate` deletes it\n{}", unified_diff(&old, "", file, true)));
+        diffs.push(format!("{file}: not generated; move it out of the chart, which chartgen replaces whole\n{}", unified_diff(&old, "", file, true)));
     }
     diffs
 }
@@ -685,6 +685,13 @@ pub fn write_chart(chart: &Chart, dir: &Path) -> Result<(), BadInput> {
     if dir.exists() && !generated_by_chartgen(dir) {
         return Err(Diagnostic::plain(format!("refusing to overwrite {}: chartgen did not generate it", dir.display()))
             .with_help(format!("its Chart.yaml lacks the `{GENERATED_ANNOTATION}` annotation; choose another --out, or remove the directory yourself"))
+            .into());
+    }
+    // A file someone added to the generated chart is never replaced silently.
+    let foreign: Vec<String> = files_under(dir).into_iter().filter(|f| !chart.files.contains_key(f)).collect();
+    if !foreign.is_empty() {
+        return Err(Diagnostic::plain(format!("refusing to replace {}: it holds files chartgen does not generate: {}", dir.display(), foreign.join(", ")))
+            .with_help("chartgen owns this directory and replaces it whole: move these files out of it (or delete them, if an earlier chartgen wrote them), then run generate again")
             .into());
     }
     std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;

@@ -13,17 +13,20 @@ use chartgen::report::Format;
 use chartgen::diagnostic::BadInput;
 use chartgen::values::ValueInputs;
 
+const EXIT_CODES: &str = "Exit codes: 0 success (warnings only, unless --deny-warnings), 1 findings or a stale chart, 2 bad input or usage.";
+
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (Kubernetes schemas: 1.33, from k8s-openapi)");
 
 /// Generate and verify the PostgreSQL-operations part of a Helm chart.
-///
-/// Exit codes: 0 success, 1 findings, 2 bad input or usage.
 #[derive(Parser)]
-#[command(name = "chartgen", version = VERSION, about, long_about = None)]
+#[command(name = "chartgen", version = VERSION, about, long_about = None, after_help = EXIT_CODES)]
 struct Cli {
-    /// Chart spec (chartgen.yaml); the built-in certctl example when absent.
+    /// Chart spec; without it, the nearest chartgen.yaml from the working directory up to the repository's root, else the built-in certctl example.
     #[arg(long, global = true, value_name = "FILE")]
     spec: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too, not only on errors (check, lint, docs).
+    #[arg(long, global = true)]
+    deny_warnings: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,11 +62,34 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
     },
+    /// Write a commented chartgen.yaml for a new application (and its JSON Schema), asking nothing.
+    Init(InitArgs),
+    /// Print the JSON Schema of chartgen.yaml, for editors.
+    SpecSchema,
     /// Explain one lint rule: what it checks, why, a bad and a good example.
     Explain {
-        /// The rule's code, such as CG101.
+        /// The rule's code, such as CG101, or its name, such as backup-rpo.
         code: String,
     },
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The application's name; the directory's name when absent.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// The application's server image, repository:tag.
+    #[arg(long, value_name = "IMAGE")]
+    image: Option<String>,
+    /// The database the application uses; the name with `_` for `-` when absent.
+    #[arg(long, value_name = "NAME")]
+    database: Option<String>,
+    /// A metric the application exports; repeat for each.
+    #[arg(long = "metric", value_name = "NAME")]
+    metrics: Vec<String>,
+    /// Directory to write chartgen.yaml into.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -217,7 +243,7 @@ struct RenderArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let common = Common { spec: cli.spec };
+    let common = Common { spec: cli.spec, deny_warnings: cli.deny_warnings };
     let result = match cli.command {
         Command::Render(args) => commands::render(
             &common,
@@ -256,8 +282,13 @@ fn main() -> ExitCode {
                 },
             },
         ),
-        Command::Rules { markdown } => Ok(commands::rules(markdown)),
-        Command::Explain { code } => commands::explain(&code),
+        Command::Rules { markdown } => commands::rules(&common, markdown),
+        Command::Init(args) => commands::init(
+            &args.dir,
+            &chartgen::init::Answers { name: args.name, image: args.image, database: args.database, metrics: args.metrics },
+        ),
+        Command::SpecSchema => Ok(commands::spec_schema()),
+        Command::Explain { code } => commands::explain(&common, &code),
         Command::Generate(args) => commands::generate(&common, &GenerateOptions { out: args.out, check: args.check }),
         Command::Check(args) => commands::check(
             &common,
@@ -283,8 +314,14 @@ fn main() -> ExitCode {
     match result {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(output.text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                return ExitCode::from(2);
+            match stdout.write_all(output.text.as_bytes()).and_then(|()| stdout.flush()) {
+                // A reader that stopped early (`| head`) ends the output quietly, as for other Unix tools.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+                    return ExitCode::from(2);
+                }
+                Ok(()) => {}
             }
             if output.findings { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }

@@ -9,7 +9,7 @@
 //! values are the spec's `check.values` with the flags set on top.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use crate::place::Place;
 
 use crate::diagnostic::BadInput;
 use crate::diagnostic::Origin;
@@ -28,7 +28,7 @@ pub struct Combination {
     pub id: String,
     pub flags: Assignment,
     /// The values file of a named scenario, merged over the spec's `check.values`.
-    pub scenario: Option<PathBuf>,
+    pub scenario: Option<Place>,
 }
 
 impl Combination {
@@ -87,16 +87,13 @@ pub fn pairwise(all: &[Combination]) -> Vec<Combination> {
 /// The named scenarios of a spec: each `*.yaml` of its scenarios directory.
 pub fn scenarios(spec: &LoadedSpec) -> Result<Vec<Combination>, BadInput> {
     let Some(dir) = spec.spec.check.scenarios.as_deref().map(|d| spec.resolve(d)) else { return Ok(Vec::new()) };
-    let entries = std::fs::read_dir(&dir).map_err(|e| {
-        crate::diagnostic::Diagnostic::plain(format!("cannot read the scenarios directory {}: {e}", dir.display()))
-            .with_help("create it, or remove `check.scenarios` from the spec")
+    let paths = dir.files("yaml").map_err(|e| {
+        crate::diagnostic::Diagnostic::plain(format!("cannot read the scenarios directory {dir}: {e}"))
+            .with_help("create it, or remove `check.scenarios` from the spec (its path is relative to the spec file)")
     })?;
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")).collect();
-    paths.sort();
     let mut out = Vec::new();
     for path in paths {
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut combination = Combination { id: format!("scenario-{name}"), flags: Assignment::new(), scenario: Some(path) };
+        let mut combination = Combination { id: format!("scenario-{}", path.stem()), flags: Assignment::new(), scenario: Some(path) };
         let loaded = values(spec, &combination)?;
         combination.flags = flags_of(&loaded.tree.to_json());
         out.push(combination);
@@ -196,7 +193,7 @@ fn token(flag: &Flag, value: &serde_json::Value) -> String {
 pub fn user_tree(spec: &LoadedSpec, combination: &Combination) -> Result<Node, BadInput> {
     let mut tree = spec.tree.get("check.values").cloned().unwrap_or_else(|| Node::empty_map(Origin::Default));
     if let Some(path) = &combination.scenario {
-        values::merge_maps(&mut tree, crate::source::load_file(path)?);
+        values::merge_maps(&mut tree, crate::source::load_place(path)?);
         return Ok(tree);
     }
     let mut flags = serde_json::Map::new();

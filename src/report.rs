@@ -52,7 +52,7 @@ pub fn summary(report: &CheckReport) -> String {
         parts.push(plural(report.runbooks.len(), "runbook"));
     }
     parts.push(plural(report.findings(), "finding"));
-    format!("{} in {} ms", parts.join(", "), report.elapsed.as_millis())
+    format!("{} in {} ms ({})", parts.join(", "), report.elapsed.as_millis(), report.spec)
 }
 
 /// A finding as one line: `Kind/name /pointer: message`.
@@ -85,7 +85,9 @@ fn human(report: &CheckReport, colour: bool) -> String {
         if result.findings.is_empty() {
             continue;
         }
-        writeln!(out, "{} {}  {}", paint("1;31", "✗"), paint("1", &result.combination.id), paint("2", &result.combination.describe())).unwrap();
+        let flags = result.combination.describe();
+        let flags = if flags.is_empty() { String::new() } else { format!("  {}", paint("2", &flags)) };
+        writeln!(out, "{} {}{flags}", paint("1;31", "✗"), paint("1", &result.combination.id)).unwrap();
         let mut groups: Vec<(Option<&String>, Vec<&Finding>)> = Vec::new();
         for finding in &result.findings {
             match groups.iter_mut().find(|(d, _)| *d == finding.document.as_ref()) {
@@ -93,8 +95,12 @@ fn human(report: &CheckReport, colour: bool) -> String {
                 None => groups.push((finding.document.as_ref(), vec![finding])),
             }
         }
+        // A runbook's findings are about the file, not about one combination's documents.
+        let runbook = result.combination.flags.is_empty() && result.combination.scenario.is_none() && report.runbooks.iter().any(|r| std::ptr::eq(r, result));
         for (document, findings) in groups {
-            writeln!(out, "  {}", document.map_or("(combination)", String::as_str)).unwrap();
+            if !runbook {
+                writeln!(out, "  {}", document.map_or("(combination)", String::as_str)).unwrap();
+            }
             for finding in findings {
                 let pointer = finding.pointer.as_deref().filter(|p| !p.is_empty()).map(|p| format!("{p}: ")).unwrap_or_default();
                 writeln!(out, "    {} {pointer}{}", paint(if finding.severity == Severity::Error { "31" } else { "33" }, &format!("{}[{}]", finding.severity.as_str(), finding.code)), finding.message).unwrap();
@@ -138,6 +144,7 @@ fn finding_json(finding: &Finding) -> Value {
 fn json_report(report: &CheckReport) -> Value {
     json!({
         "chart": report.chart,
+        "spec": report.spec,
         "summary": {
             "combinations": report.results.len(),
             "documents": report.documents(),
@@ -147,7 +154,7 @@ fn json_report(report: &CheckReport) -> Value {
         "combinations": report.results.iter().map(|r| json!({
             "id": r.combination.id,
             "flags": r.combination.flags,
-            "scenario": r.combination.scenario.as_ref().map(|p| p.display().to_string()),
+            "scenario": r.combination.scenario.as_ref().map(ToString::to_string),
             "documents": r.documents.iter().map(|d| json!({"kind": d.kind, "name": d.name, "source": d.source})).collect::<Vec<_>>(),
             "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
             "golden": r.golden.map(|c| match c { Change::Created => "created", Change::Updated => "updated", Change::Unchanged => "unchanged" }),
@@ -184,7 +191,7 @@ fn junit(report: &CheckReport) -> String {
             .iter()
             .map(|f| {
                 let at = location(f).map(|l| format!(" ({l})")).unwrap_or_default();
-                format!("[{}] {} {}: {}{at}", f.code, f.document.as_deref().unwrap_or("-"), f.pointer.as_deref().unwrap_or(""), f.message)
+                format!("[{}] {}{at}", f.code, one_line(f))
             })
             .collect();
         writeln!(

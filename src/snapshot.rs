@@ -8,9 +8,9 @@
 //! never taken for a golden and deleted.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{BadInput, Diagnostic};
+use crate::place::Place;
 
 /// How a rendering compares with its golden.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,16 +45,16 @@ pub fn marked_id(text: &str) -> Option<&str> {
 }
 
 /// The golden file of a combination.
-pub fn path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(format!("{id}.yaml"))
+pub fn path(dir: &Place, id: &str) -> Place {
+    dir.join(&format!("{id}.yaml"))
 }
 
-pub fn compare(dir: &Path, id: &str, rendered: &str) -> Comparison {
-    match std::fs::read_to_string(path(dir, id)) {
+pub fn compare(dir: &Place, id: &str, rendered: &str) -> Comparison {
+    match path(dir, id).read_to_string() {
         Err(_) => Comparison::Missing,
         Ok(golden) if golden == rendered => Comparison::Same,
         Ok(golden) => {
-            let file = path(dir, id).display().to_string();
+            let file = path(dir, id).to_string();
             Comparison::Differs(
                 similar::TextDiff::from_lines(golden.as_str(), rendered)
                     .unified_diff()
@@ -66,13 +66,18 @@ pub fn compare(dir: &Path, id: &str, rendered: &str) -> Comparison {
     }
 }
 
-pub fn update(dir: &Path, id: &str, rendered: &str) -> Result<Change, BadInput> {
+pub fn update(dir: &Place, id: &str, rendered: &str) -> Result<Change, BadInput> {
     let change = match compare(dir, id, rendered) {
         Comparison::Same => return Ok(Change::Unchanged),
         Comparison::Missing => Change::Created,
         Comparison::Differs(_) => Change::Updated,
     };
-    let file = path(dir, id);
+    let Some(dir) = dir.disk() else {
+        return Err(Diagnostic::plain(format!("the goldens of the built-in example ({dir}) are part of chartgen and cannot be updated"))
+            .with_help("give --golden DIR to write goldens there, or use a spec file of your own (chartgen init writes one)")
+            .into());
+    };
+    let file = dir.join(format!("{id}.yaml"));
     std::fs::create_dir_all(dir).map_err(|e| Diagnostic::plain(format!("cannot create {}: {e}", dir.display())))?;
     std::fs::write(&file, rendered).map_err(|e| Diagnostic::plain(format!("cannot write {}: {e}", file.display())))?;
     Ok(change)
@@ -81,35 +86,34 @@ pub fn update(dir: &Path, id: &str, rendered: &str) -> Result<Change, BadInput> 
 /// Goldens in `dir` whose combination is not among `ids`: files whose
 /// marker names the combination of their file name, as chartgen writes them.
 /// Any other file is someone else's and is left alone.
-pub fn stale(dir: &Path, ids: &BTreeSet<String>) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut out: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
+pub fn stale(dir: &Place, ids: &BTreeSet<String>) -> Vec<Place> {
+    let Ok(files) = dir.files("yaml") else { return Vec::new() };
+    files
+        .into_iter()
         .filter(|p| {
-            let Some(id) = p.file_stem().and_then(|stem| stem.to_str()) else { return false };
-            p.extension().is_some_and(|x| x == "yaml")
-                && !ids.contains(id)
-                && std::fs::read_to_string(p).is_ok_and(|text| marked_id(&text) == Some(id))
+            let id = p.stem();
+            !ids.contains(&id) && p.read_to_string().is_ok_and(|text| marked_id(&text) == Some(id.as_str()))
         })
-        .collect();
-    out.sort();
-    out
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn place(dir: &tempfile::TempDir) -> Place {
+        Place::Disk(dir.path().to_path_buf())
+    }
+
     #[test]
     fn a_golden_is_missing_until_written_and_differs_with_a_diff() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(compare(dir.path(), "a", "x: 1\n"), Comparison::Missing);
-        assert_eq!(update(dir.path(), "a", "x: 1\n").unwrap(), Change::Created);
-        assert_eq!(compare(dir.path(), "a", "x: 1\n"), Comparison::Same);
-        let Comparison::Differs(diff) = compare(dir.path(), "a", "x: 2\n") else { panic!("a change is a difference") };
+        assert_eq!(compare(&place(&dir), "a", "x: 1\n"), Comparison::Missing);
+        assert_eq!(update(&place(&dir), "a", "x: 1\n").unwrap(), Change::Created);
+        assert_eq!(compare(&place(&dir), "a", "x: 1\n"), Comparison::Same);
+        let Comparison::Differs(diff) = compare(&place(&dir), "a", "x: 2\n") else { panic!("a change is a difference") };
         assert!(diff.contains("-x: 1\n+x: 2\n"), "{diff}");
-        assert_eq!(update(dir.path(), "a", "x: 2\n").unwrap(), Change::Updated);
+        assert_eq!(update(&place(&dir), "a", "x: 2\n").unwrap(), Change::Updated);
     }
 
     fn golden(id: &str) -> String {
@@ -127,10 +131,10 @@ mod tests {
     #[test]
     fn goldens_of_vanished_combinations_are_stale() {
         let dir = tempfile::tempdir().unwrap();
-        update(dir.path(), "kept", &golden("kept")).unwrap();
-        update(dir.path(), "gone", &golden("gone")).unwrap();
+        update(&place(&dir), "kept", &golden("kept")).unwrap();
+        update(&place(&dir), "gone", &golden("gone")).unwrap();
         let ids = BTreeSet::from(["kept".to_string()]);
-        assert_eq!(stale(dir.path(), &ids), vec![dir.path().join("gone.yaml")]);
+        assert_eq!(stale(&place(&dir), &ids), vec![Place::Disk(dir.path().join("gone.yaml"))]);
     }
 
     #[test]
@@ -139,6 +143,15 @@ mod tests {
         std::fs::write(dir.path().join("values-prod.yaml"), "# values for production\nreplicas: 3\n").unwrap();
         std::fs::write(dir.path().join("copy-of-defaults.yaml"), golden("defaults")).unwrap();
         std::fs::write(dir.path().join("chartgen.yaml"), format!("# mentions {MARKER}\n")).unwrap();
-        assert_eq!(stale(dir.path(), &BTreeSet::new()), Vec::<PathBuf>::new());
+        assert_eq!(stale(&place(&dir), &BTreeSet::new()), Vec::<Place>::new());
+    }
+
+    #[test]
+    fn the_built_in_goldens_are_read_but_never_written() {
+        let builtin = Place::Builtin("fixtures/golden/certctl".into());
+        let golden = path(&builtin, "defaults").read_to_string().unwrap();
+        assert_eq!(compare(&builtin, "defaults", &golden), Comparison::Same);
+        let refused = update(&builtin, "defaults", "x: 1\n").unwrap_err().to_string();
+        assert!(refused.contains("part of chartgen"), "{refused}");
     }
 }

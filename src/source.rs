@@ -163,6 +163,17 @@ pub fn load_file(path: &std::path::Path) -> Result<Node, Diagnostic> {
     load_bytes(&name, bytes)
 }
 
+/// Reads a YAML file a spec names, on disk or built in.
+pub fn load_place(place: &crate::place::Place) -> Result<Node, Diagnostic> {
+    match place.disk() {
+        Some(path) => load_file(path),
+        None => {
+            let text = place.read_to_string().map_err(|e| Diagnostic::plain(format!("cannot read {place}: {e}")))?;
+            load_str(&Source::new(place.to_string(), text))
+        }
+    }
+}
+
 /// Parses YAML bytes, named `name` in diagnostics.
 pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Node, Diagnostic> {
     let text = String::from_utf8(bytes).map_err(|e| {

@@ -20,22 +20,27 @@ use crate::scalars::{Duration, ImageRepository, ImageTag};
 use crate::source::{load_bytes, load_str, Node};
 
 /// The built-in spec: the certctl example.
-pub const BUILTIN_NAME: &str = "built-in certctl spec";
+pub const BUILTIN_NAME: &str = "built-in certctl example";
 const BUILTIN: &str = include_str!("../fixtures/specs/certctl.yaml");
 
 /// A whole chart spec.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Spec {
+    /// The Helm chart: its name, version and description.
     pub chart: ChartMeta,
+    /// The application the database serves.
     pub app: App,
+    /// The PostgreSQL server's image.
     pub postgres: PostgresDefaults,
+    /// The defaults of the backup schedule and its recovery point objective.
     pub backup: BackupDefaults,
     /// Metric names the application exports; alerts may name only these.
     pub metrics: Vec<String>,
     /// Threshold parameters, by name, that alert expressions use as `${name}`.
     #[serde(default)]
     pub parameters: IndexMap<String, Parameter>,
+    /// The application's alerts.
     pub alerts: Vec<Alert>,
     /// Queries the restore drill runs against a restored dump.
     pub sanity_queries: Vec<SanityQuery>,
@@ -48,15 +53,14 @@ pub struct Spec {
 }
 
 /// Settings of the matrix check.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CheckSettings {
     /// Values every combination starts from: what the flags' dependants
     /// need, such as a bucket for the S3 sink. Checked like a values file.
     #[serde(default)]
     pub values: serde_json::Map<String, serde_json::Value>,
-    /// Directory of the golden snapshots, relative to the spec file (to the
-    /// working directory for the built-in spec).
+    /// Directory of the golden snapshots, relative to the spec file.
     pub golden: Option<String>,
     /// Directory of named scenarios (`*.yaml` values files), each checked
     /// as a combination of its own, relative like `golden`.
@@ -66,16 +70,20 @@ pub struct CheckSettings {
     pub runbooks: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ChartMeta {
+    /// The chart's name: lowercase letters, digits and `-`.
     pub name: String,
+    /// The chart's version, SemVer 2 (`1.4.0`).
     pub version: String,
+    /// The application's version the chart deploys.
     pub app_version: String,
+    /// One line about the chart.
     pub description: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct App {
     /// The application's name, used in labels and default object names.
@@ -92,39 +100,49 @@ pub struct App {
     pub skip_migrations_env: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecImage {
+    /// The image's repository, without a tag.
     pub repository: ImageRepository,
+    /// The image's tag; pin a version.
     pub tag: ImageTag,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PostgresDefaults {
+    /// The PostgreSQL image; the jobs use its client tools.
     pub image: SpecImage,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BackupDefaults {
+    /// The default backup schedule, five-field cron.
     pub schedule: crate::scalars::CronSchedule,
+    /// The default recovery point objective, such as `26h`.
     pub rpo: Duration,
 }
 
 /// A named threshold an alert expression uses.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Parameter {
+    /// What the threshold is: a number, an integer or a duration.
     #[serde(rename = "type")]
     pub kind: ParameterKind,
+    /// The threshold's default value.
     pub default: Threshold,
+    /// What the threshold means; written above it in values.yaml.
     pub description: String,
+    /// The smallest value a number or integer threshold may take.
     pub minimum: Option<f64>,
+    /// The largest value a number or integer threshold may take.
     pub maximum: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ParameterKind {
     Number,
@@ -184,20 +202,27 @@ impl Threshold {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Alert {
+    /// The alert's name: letters, digits and `_`.
     pub name: String,
+    /// PromQL, with `${parameter}` for each threshold.
     pub expr: Expr,
+    /// How long the expression must hold before the alert fires.
     #[serde(rename = "for")]
     pub for_: crate::scalars::DurationOrZero,
+    /// The alert's severity label.
     pub severity: Severity,
+    /// One line: what is wrong.
     pub summary: String,
+    /// What is wrong and what it means; Prometheus templates such as `{{ $value }}` are kept.
     pub description: String,
+    /// Where the runbook for this alert is.
     pub runbook_url: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
@@ -218,6 +243,24 @@ pub struct Expr {
 pub enum ExprPart {
     Text(String),
     Param(String),
+}
+
+impl JsonSchema for Expr {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Expr".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "minLength": 1 })
+    }
+}
+
+impl JsonSchema for Expectation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Expectation".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": r"^\s*(>=|<=|!=|>|<|=)\s*-?[0-9]", "description": "An operator and a number, such as \"> 0\"." })
+    }
 }
 
 impl TryFrom<String> for Expr {
@@ -267,11 +310,14 @@ impl Expr {
 }
 
 /// A query the restore drill runs, and the condition its single value must meet.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SanityQuery {
+    /// The query's name: letters, digits, `-` and `_`.
     pub name: String,
+    /// One line of SQL that returns one number.
     pub sql: String,
+    /// The condition the number must meet, such as `> 0`.
     pub expect: Expectation,
 }
 
@@ -350,8 +396,8 @@ fn is_dns_label(s: &str) -> bool {
 pub struct LoadedSpec {
     pub spec: Spec,
     pub tree: Node,
-    /// The directory of the spec file; `None` for the built-in spec.
-    pub dir: Option<std::path::PathBuf>,
+    /// Where the paths the spec names start from: the spec file's directory.
+    pub dir: crate::place::Place,
     defaults: std::sync::OnceLock<Node>,
 }
 
@@ -361,14 +407,48 @@ impl LoadedSpec {
         self.defaults.get_or_init(|| crate::values::defaults_tree(&self.spec))
     }
 
-    /// A path the spec names, relative to the spec file (to the working
-    /// directory for the built-in spec).
-    pub fn resolve(&self, relative: &str) -> std::path::PathBuf {
-        match &self.dir {
-            Some(dir) => dir.join(relative),
-            None => std::path::PathBuf::from(relative),
+    /// The spec's file, or that it is the built-in one.
+    pub fn name(&self) -> String {
+        self.tree.origin.source_name().unwrap_or_else(|| BUILTIN_NAME.to_string())
+    }
+
+    /// A path the spec names, relative to the spec file (for the built-in
+    /// spec, among the files built into chartgen).
+    pub fn resolve(&self, relative: &str) -> crate::place::Place {
+        self.dir.join(relative)
+    }
+
+    pub fn is_builtin(&self) -> bool {
+        self.dir.is_builtin()
+    }
+}
+
+/// The JSON Schema (draft-07) of a spec file, for editors to check and
+/// complete `chartgen.yaml` (what the types say; `chartgen` checks more).
+pub fn spec_schema() -> serde_json::Value {
+    let mut settings = schemars::generate::SchemaSettings::draft07();
+    settings.inline_subschemas = true;
+    let mut schema = settings.into_generator().into_root_schema_for::<Spec>().to_value();
+    schema["title"] = serde_json::json!("chartgen chart spec (chartgen.yaml)");
+    schema
+}
+
+/// The file a spec is looked for in.
+pub const SPEC_FILE: &str = "chartgen.yaml";
+
+/// The nearest `chartgen.yaml` in `start` or a directory above it, up to
+/// the root of the repository `start` is in (the directory with `.git`).
+pub fn discover(start: &Path) -> Option<std::path::PathBuf> {
+    for dir in start.ancestors() {
+        let candidate = dir.join(SPEC_FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() {
+            return None;
         }
     }
+    None
 }
 
 /// Reads the spec at `path`, or the built-in one.
@@ -393,7 +473,10 @@ pub fn load(path: Option<&Path>) -> Result<LoadedSpec, BadInput> {
         }
     }
     if problems.is_empty() {
-        let dir = path.map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default());
+        let dir = match path {
+            Some(p) => crate::place::Place::Disk(p.parent().map(Path::to_path_buf).unwrap_or_default()),
+            None => crate::place::Place::Builtin(crate::place::BUILTIN_SPEC_DIR.to_string()),
+        };
         Ok(LoadedSpec { spec, tree, dir, defaults: std::sync::OnceLock::new() })
     } else {
         Err(BadInput::sorted(problems))

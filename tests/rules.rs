@@ -141,7 +141,7 @@ fn the_spec_can_disable_a_rule_and_change_a_severity() {
 #[test]
 fn an_unknown_code_in_the_spec_is_bad_input_with_its_location() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap().replace("  scenarios: fixtures/scenarios\n", "")
+    let text = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap().replace("  scenarios: ../scenarios\n", "")
         + "\nlint:\n  disable: [CG1O3]\n";
     let path = common::temp_file(&dir, "chartgen.yaml", text.as_bytes());
     let run = common::chartgen(&["--spec", path.to_str().unwrap(), "check", "--only", "defaults"]);
@@ -174,4 +174,44 @@ fn rules_lists_every_rule() {
     let run = common::chartgen(&["rules"]);
     assert_eq!(run.code, 0);
     assert_eq!(run.stdout.lines().count(), rules::registry().len());
+}
+
+/// The built-in spec with a `lint:` section, in a directory of its own.
+fn spec_with_lint(dir: &tempfile::TempDir, lint: &str) -> String {
+    let text = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap();
+    let text = text[..text.find("  golden:").unwrap()].to_string() + lint;
+    common::display(&common::temp_file(dir, "chartgen.yaml", text.as_bytes()))
+}
+
+#[test]
+fn a_finding_made_a_warning_is_reported_but_fails_only_when_warnings_are_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_with_lint(&dir, "lint:\n  severity:\n    CG102: warning\n");
+    // A daily schedule leaves a day between backups: more than an RPO of one hour.
+    let args = ["--spec", &spec, "lint", "--set", "backup.enabled=true,backup.rpo=1h"];
+    let run = common::chartgen(&args);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("warning[CG102]"), "{}", run.stdout);
+    let denied = common::chartgen(&[&["--deny-warnings"][..], &args].concat());
+    assert_eq!(denied.code, 1, "{}", denied.stdout);
+    let spec = spec_with_lint(&dir, "lint:\n  denyWarnings: true\n  severity:\n    CG102: warning\n");
+    assert_eq!(common::chartgen(&["--spec", &spec, "lint", "--set", "backup.enabled=true,backup.rpo=1h"]).code, 1, "the spec can deny warnings too");
+}
+
+#[test]
+fn rules_and_explain_read_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_with_lint(&dir, "lint:\n  disable: [CG605]\n  severity:\n    CG102: warning\n");
+    let run = common::chartgen(&["--spec", &spec, "rules"]);
+    let line = |code: &str| run.stdout.lines().find(|l| l.starts_with(code)).unwrap_or_else(|| panic!("no {code}")).to_string();
+    assert!(line("CG102").contains(" warning "), "{}", line("CG102"));
+    assert!(line("CG605").contains(" off "), "{}", line("CG605"));
+    assert!(line("CG101").contains(" error "), "{}", line("CG101"));
+    let explained = common::chartgen(&["--spec", &spec, "explain", "backup-rpo"]);
+    assert_eq!(explained.code, 0, "a rule's name works as well as its code: {}", explained.stderr);
+    assert!(explained.stdout.starts_with("## CG102 backup-rpo"), "{}", explained.stdout);
+    assert!(explained.stdout.contains("runs it as warning instead"), "{}", explained.stdout);
+    let unknown = common::chartgen(&["explain", "backup-rp"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("did you mean `backup-rpo`?"), "{}", unknown.stderr);
 }

@@ -100,6 +100,8 @@ impl Manifest {
 /// The compiled templates.
 pub struct Renderer {
     env: Environment<'static>,
+    /// Where the templates are: built in, or the directory given.
+    place: crate::place::Place,
     names: Vec<String>,
     sources: BTreeMap<String, String>,
     /// Documents already parsed, by digest: combinations share most of theirs.
@@ -127,7 +129,7 @@ pub enum Mode {
 impl Renderer {
     /// The templates built into chartgen.
     pub fn builtin() -> Renderer {
-        Renderer::from_sources(TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect())
+        Renderer::from_sources(TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect(), crate::place::Place::Builtin("templates".into()))
             .expect("the built-in templates compile")
     }
 
@@ -143,10 +145,10 @@ impl Renderer {
                 sources.push((name, text));
             }
         }
-        Renderer::from_sources(sources)
+        Renderer::from_sources(sources, crate::place::Place::Disk(dir.to_path_buf()))
     }
 
-    fn from_sources(mut sources: Vec<(String, String)>) -> Result<Renderer, BadInput> {
+    fn from_sources(mut sources: Vec<(String, String)>, place: crate::place::Place) -> Result<Renderer, BadInput> {
         sources.sort();
         let mut env = Environment::new();
         // Output is YAML built by helpers, never escaped by minijinja; a custom mode
@@ -173,7 +175,12 @@ impl Renderer {
             env.add_template_owned(name.clone(), text)
                 .map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
         }
-        Ok(Renderer { env, names, sources: texts, parsed: Mutex::default() })
+        Ok(Renderer { env, place, names, sources: texts, parsed: Mutex::default() })
+    }
+
+    /// Where a template file is, for a finding to point at.
+    pub fn template_place(&self, name: &str) -> crate::place::Place {
+        self.place.join(name)
     }
 
     /// The text of a template file.

@@ -25,7 +25,7 @@ use crate::values::Values;
 include!(concat!(env!("OUT_DIR"), "/rules.rs"));
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -147,13 +147,13 @@ pub fn registry() -> Vec<&'static dyn Rule> {
     rules
 }
 
-/// The rule with this code.
-pub fn find(code: &str) -> Option<&'static dyn Rule> {
-    registry().into_iter().find(|r| r.doc().code.eq_ignore_ascii_case(code))
+/// The rule with this code (`CG102`) or name (`backup-rpo`).
+pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
+    registry().into_iter().find(|r| r.doc().code.eq_ignore_ascii_case(code_or_name) || r.doc().name.eq_ignore_ascii_case(code_or_name))
 }
 
 /// The spec's `lint:` section.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LintSettings {
     /// Codes of rules that do not run.
@@ -162,6 +162,9 @@ pub struct LintSettings {
     /// A severity per code, replacing the rule's own.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+    /// Fail (exit 1) on warnings too, as `--deny-warnings` does.
+    #[serde(default, rename = "denyWarnings")]
+    pub deny_warnings: bool,
 }
 
 /// Code of the finding for a suppression that gives no reason.
@@ -215,6 +218,11 @@ impl Config {
             })
             .collect();
         Ok(Config { rules })
+    }
+
+    /// The severity a rule runs with, or `None` when it is disabled.
+    pub fn severity(&self, code: &str) -> Option<Severity> {
+        self.rules.iter().find(|(rule, _)| rule.doc().code == code).map(|(_, severity)| *severity)
     }
 
     /// Every rule at its own severity.

@@ -1,4 +1,8 @@
-//! Helpers shared by the integration tests: run the real binary, find fixtures.
+//! Helpers shared by the integration tests: run the real binary, find
+//! fixtures, and find the real tools some tests need. Those tests are
+//! `#[ignore]`d with the reason, so `cargo test` lists them as ignored;
+//! `bash .ci/run` provides the tools and runs them with `-- --ignored`, and
+//! a missing tool then fails the test instead of skipping it.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -44,4 +48,26 @@ pub fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> PathBu
 
 pub fn display(path: &Path) -> String {
     path.display().to_string()
+}
+
+/// The Python with helm-python-sdk (real Helm) that `CHARTGEN_PYTHON` names.
+pub fn helm_python() -> std::ffi::OsString {
+    std::env::var_os("CHARTGEN_PYTHON").expect("set CHARTGEN_PYTHON to a Python with helm-python-sdk (bash .ci/run does)")
+}
+
+/// A program on PATH, which the test cannot run without.
+pub fn program(name: &str, package: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("{name} is not on PATH: install the Debian package {package} (bash .ci/run does)"))
+}
+
+/// The upstream CRDs of `../shared/crds`.
+pub fn shared_crds() -> PathBuf {
+    let crds = root().join("../shared/crds");
+    assert!(crds.is_dir(), "{} is absent: the upstream CRDs are not available here", crds.display());
+    crds
 }
