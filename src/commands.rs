@@ -157,6 +157,8 @@ pub struct CheckCommand {
     /// The Kubernetes version asked for; only the built-in one is available.
     pub kube_version: Option<String>,
     pub colour: bool,
+    /// A file to write the report to instead of standard output.
+    pub output: Option<PathBuf>,
 }
 
 pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput> {
@@ -191,7 +193,14 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
     let mut report = checker.run(&loaded, combinations, &command.options)?;
     report.elapsed = start.elapsed();
     let findings = report.fails(common.deny_warnings(&loaded));
-    Ok(Output { text: report::format(&report, command.format, command.colour), findings })
+    let text = report::format(&report, command.format, command.colour);
+    match &command.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| crate::diagnostic::Diagnostic::plain(format!("cannot write {}: {e}", path.display())))?;
+            Ok(Output { text: format!("wrote {}: {}\n", path.display(), report::summary(&report)), findings })
+        }
+        None => Ok(Output { text, findings }),
+    }
 }
 
 /// `chartgen rules`: every lint rule with the severity the spec gives it

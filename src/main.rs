@@ -141,6 +141,8 @@ enum FormatArg {
     Junit,
     Sarif,
     Github,
+    /// One self-contained page: combinations by checks, findings that open.
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -151,6 +153,7 @@ impl From<FormatArg> for Format {
             FormatArg::Junit => Format::Junit,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Github => Format::Github,
+            FormatArg::Html => Format::Html,
         }
     }
 }
@@ -184,6 +187,9 @@ struct CheckArgs {
     /// Print each combination's id and flag values, and check nothing.
     #[arg(long)]
     list: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -307,7 +313,8 @@ fn main() -> ExitCode {
                 format: args.format.into(),
                 list: args.list,
                 kube_version: args.kube_version,
-                colour: colour(std::io::stdout().is_terminal()),
+                colour: args.output.is_none() && colour(std::io::stdout().is_terminal()),
+                output: args.output,
             },
         ),
     };

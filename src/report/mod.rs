@@ -1,7 +1,9 @@
 //! A check's findings in the formats its readers want: people (`human`,
 //! grouped by combination, then by document, with colour), programs
 //! (`json`), test dashboards (`junit`), code scanning (`sarif` 2.1.0) and
-//! GitHub Actions annotations (`github`).
+//! GitHub Actions annotations (`github`) and a page for a CI artifact (`html`).
+
+mod html;
 
 use std::fmt::Write;
 
@@ -20,6 +22,7 @@ pub enum Format {
     Junit,
     Sarif,
     Github,
+    Html,
 }
 
 pub fn format(report: &CheckReport, format: Format, colour: bool) -> String {
@@ -37,6 +40,7 @@ pub fn format(report: &CheckReport, format: Format, colour: bool) -> String {
             text
         }
         Format::Github => github(report),
+        Format::Html => html::html(report),
     }
 }
 
