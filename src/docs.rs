@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use crate::diagnostic::{BadInput, Diagnostic, Origin};
-use crate::rules::support::missing_options;
+use crate::shell::missing_options;
 use crate::rules::Severity;
 use crate::spec::Spec;
 use crate::values;

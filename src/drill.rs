@@ -17,8 +17,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::{BadInput, Diagnostic};
-use crate::render::{Manifest, Release, Renderer};
-use crate::rules::support::{containers, script};
+use crate::extract::{containers, script, Manifest};
+use crate::render::{Release, Renderer};
 use crate::spec::Spec;
 use crate::values::Values;
 

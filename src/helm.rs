@@ -20,7 +20,8 @@ use regex::Regex;
 use similar::{capture_diff_slices, Algorithm, DiffTag};
 
 use crate::diagnostic::{BadInput, Diagnostic};
-use crate::render::{define_name, yaml, HelmRendering, Renderer};
+use crate::render::{define_name, HelmRendering, Renderer};
+use crate::yaml;
 use crate::schema::{values_schema, values_yaml};
 use crate::spec::Spec;
 use crate::values::{flags, Flag};
@@ -481,8 +482,8 @@ fn values_rows(schema: &serde_json::Value, defaults: &serde_json::Value, prefix:
 /// backups over a year, against the default RPO.
 fn recovery_objectives(spec: &Spec) -> String {
     let schedule = spec.backup.schedule.to_string();
-    let gap = crate::rules::support::longest_gap(&schedule, chrono_tz::UTC)
-        .map_or("cannot be computed".to_string(), |(gap, from)| format!("at most {} (first reached from {from})", crate::rules::support::human(gap)));
+    let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC)
+        .map_or("cannot be computed".to_string(), |(gap, from)| format!("at most {} (first reached from {from})", crate::scalars::human(gap)));
     format!(
         "\n## Recovery objectives\n\n\
          With the default schedule `{schedule}` in `Etc/UTC`, the time between two backups is {gap}, over a year; the \

@@ -12,6 +12,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use chrono::{DateTime, Duration as Span, TimeZone as _};
 use regex::Regex;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
@@ -604,7 +605,7 @@ impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Int<MIN, MAX> {
                 if v.fract() == 0.0 && v >= MIN as f64 && v <= MAX as f64 {
                     Ok(Int(v as i64))
                 } else {
-                    Err(E::custom(format!("expected {}, found {}", Int::<MIN, MAX>::expected(), crate::render::yaml::go_json_number(v))))
+                    Err(E::custom(format!("expected {}, found {}", Int::<MIN, MAX>::expected(), crate::yaml::go_json_number(v))))
                 }
             }
         }
@@ -785,6 +786,58 @@ pattern_type!(
     "a region name",
     "use letters, digits, `-`, `_` and `.`, such as \"us-east-1\""
 );
+
+/// The longest gap between two firings, and when it starts.
+pub type Gap = Option<(Span, String)>;
+
+/// Longest gap between firings, by schedule and zone; computed once per process.
+static GAPS: std::sync::Mutex<Option<std::collections::HashMap<(String, String), Gap>>> = std::sync::Mutex::new(None);
+
+/// The longest gap between consecutive firings during 2026, and when it
+/// begins; `None` when the schedule is not valid cron (rule CG101's business).
+pub fn longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
+    let key = (schedule.to_string(), zone.name().to_string());
+    if let Some(known) = GAPS.lock().expect("not poisoned").get_or_insert_with(std::collections::HashMap::new).get(&key) {
+        return known.clone();
+    }
+    let schedule: CronSchedule = schedule.parse().ok()?;
+    let start = zone.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).earliest()?;
+    let end = start + Span::days(366);
+    let mut previous: Option<DateTime<chrono_tz::Tz>> = None;
+    let mut longest: Gap = None;
+    // A year of minutes bounds the walk.
+    for next in schedule.cron().iter_from(start, croner::Direction::Forward).take(530_000) {
+        if next > end {
+            break;
+        }
+        if let Some(before) = previous {
+            let gap = next - before;
+            if longest.as_ref().is_none_or(|(g, _)| gap > *g) {
+                longest = Some((gap, before.format("%Y-%m-%d %H:%M %Z").to_string()));
+            }
+        }
+        previous = Some(next);
+    }
+    GAPS.lock().expect("not poisoned").get_or_insert_with(std::collections::HashMap::new).insert(key, longest.clone());
+    longest
+}
+
+/// `1d 2h`-style text for a span.
+pub fn human(span: Span) -> String {
+    let minutes = span.num_minutes();
+    let (days, hours, minutes) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(format!("{days}d"));
+    }
+    if hours > 0 {
+        parts.push(format!("{hours}h"));
+    }
+    if minutes > 0 || parts.is_empty() {
+        parts.push(format!("{minutes}m"));
+    }
+    parts.join(" ")
+}
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 
-use crate::render::yaml;
+use crate::yaml;
 use crate::spec::{ParameterKind, Spec};
 use crate::values::{Values, STANDARD_LABELS};
 

@@ -196,7 +196,7 @@ impl Threshold {
     /// The value as PromQL text: durations as written, numbers as Go's `toJson` prints them.
     pub fn promql(&self) -> String {
         match self {
-            Threshold::Number(n) => crate::render::yaml::go_json_number(*n),
+            Threshold::Number(n) => crate::yaml::go_json_number(*n),
             Threshold::Duration(d) => d.to_string(),
         }
     }

@@ -22,8 +22,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::diagnostic::{nearest, BadInput, Diagnostic};
-use crate::render::Manifest;
-use crate::rules::support::pod_spec;
+use crate::extract::{pod_spec, Manifest};
 
 /// The Kubernetes version whose API types the core schemas come from.
 pub const KUBERNETES_VERSION: &str = "1.33";

@@ -24,7 +24,7 @@ fn set(path: &str, text: &str) -> String {
 }
 
 /// The value of the env var `name` in the first container of `kind` that sets it.
-fn env_value(manifests: &[chartgen::render::Manifest], name: &str) -> Option<String> {
+fn env_value(manifests: &[chartgen::extract::Manifest], name: &str) -> Option<String> {
     manifests.iter().find_map(|m| {
         let pod = &m.object["spec"]["jobTemplate"]["spec"]["template"]["spec"];
         let containers = pod["initContainers"].as_array().into_iter().chain(pod["containers"].as_array()).flatten();

@@ -5,7 +5,8 @@
 mod common;
 
 use chartgen::diagnostic::{Origin, Source};
-use chartgen::render::{Manifest, Release, Renderer};
+use chartgen::extract::Manifest;
+use chartgen::render::{Release, Renderer};
 use chartgen::rules::{self, Config, Example, LintSettings, Subject};
 use chartgen::source::{load_str, Node};
 use chartgen::spec;

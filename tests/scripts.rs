@@ -6,7 +6,8 @@ mod common;
 
 use std::process::Command;
 
-use chartgen::render::{Manifest, Release, Renderer};
+use chartgen::extract::Manifest;
+use chartgen::render::{Release, Renderer};
 use chartgen::spec;
 use chartgen::values::{self, ValueInputs};
 

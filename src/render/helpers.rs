@@ -25,7 +25,7 @@ use minijinja::value::{Object, ObjectRepr};
 use minijinja::value::Serde;
 use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 
-use super::yaml;
+use crate::yaml;
 
 /// What a helm-mode rendering reads and may not do.
 #[derive(Debug, Default)]
@@ -191,7 +191,7 @@ pub fn register(env: &mut Environment<'static>) {
 /// over a year, in UTC: a constant of the chart, computed when it is made.
 fn default_schedule_gap(state: &State) -> Result<Value, Error> {
     let schedule = lookup_str(state, &["spec", "backup", "schedule"])?;
-    let gap = crate::rules::support::longest_gap(&schedule, chrono_tz::UTC).map_or_else(|| "unknown".to_string(), |(gap, _)| crate::rules::support::human(gap));
+    let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC).map_or_else(|| "unknown".to_string(), |(gap, _)| crate::scalars::human(gap));
     Ok(literal(state, format!("the default schedule \"{schedule}\" leaves at most {gap} between backups (in UTC)")))
 }
 

@@ -13,7 +13,6 @@
 
 mod helpers;
 pub use helpers::define_name;
-pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -24,6 +23,7 @@ use minijinja::{context, AutoEscape, Environment, UndefinedBehavior, Value};
 
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::source::load_str;
+use crate::extract::{digest, Manifest};
 use crate::spec::Spec;
 use crate::values::Values;
 
@@ -53,47 +53,6 @@ impl Release {
                 .with_help("use lowercase letters, digits and `-`, at most 63 characters"));
         }
         Ok(Release { name: name.to_string(), namespace: namespace.to_string() })
-    }
-}
-
-/// One rendered document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Manifest {
-    /// Template file it came from, as Helm names it: `templates/backup-cronjob.yaml`.
-    pub source: String,
-    /// The YAML text of the document.
-    pub text: String,
-    /// The parsed document, shared by the renderings that hold the same text.
-    pub object: Arc<serde_json::Value>,
-    /// A hash of `text`, which caches of per-document results are keyed by.
-    pub digest: u64,
-}
-
-/// A 64-bit hash of a document: with the few hundred distinct documents of a
-/// check, two colliding is as likely as a cosmic-ray bit flip.
-fn digest(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
-}
-
-impl Manifest {
-    pub fn new(source: String, text: String, object: serde_json::Value) -> Manifest {
-        let digest = digest(&text);
-        Manifest { source, text, object: Arc::new(object), digest }
-    }
-
-    pub fn kind(&self) -> &str {
-        self.object["kind"].as_str().unwrap_or("")
-    }
-
-    pub fn name(&self) -> &str {
-        self.object["metadata"]["name"].as_str().unwrap_or("")
-    }
-
-    pub fn is_hook(&self) -> bool {
-        self.object["metadata"]["annotations"]["helm.sh/hook"].is_string()
     }
 }
 

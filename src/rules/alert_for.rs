@@ -1,6 +1,6 @@
 //! CG603: an alert's `for` is a Prometheus duration.
 
-use super::support::alert_rules;
+use crate::extract::alert_rules;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AlertForRule = AlertForRule;

@@ -1,6 +1,6 @@
 //! CG604: every alert says how bad it is and what it means.
 
-use super::support::alert_rules;
+use crate::extract::alert_rules;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AlertMetadataRule = AlertMetadataRule;

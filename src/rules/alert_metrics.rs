@@ -1,6 +1,7 @@
 //! CG602: alerts name only metrics that exist.
 
-use super::support::{alert_rules, walk_promql};
+use crate::extract::alert_rules;
+use super::support::walk_promql;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AlertMetricsRule = AlertMetricsRule;

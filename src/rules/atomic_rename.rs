@@ -1,6 +1,6 @@
 //! CG106: a dump appears under its final name only when complete, by a rename on one file system.
 
-use super::support::{containers, script};
+use crate::extract::{containers, script};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: AtomicRenameRule = AtomicRenameRule;

@@ -1,6 +1,6 @@
 //! CG102: the backup schedule meets the declared recovery point objective.
 
-use super::support::{human, longest_gap};
+use crate::scalars::{human, longest_gap};
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 
 pub static RULE: BackupRpoRule = BackupRpoRule;

@@ -2,7 +2,8 @@
 
 use promql_parser::parser::Expr;
 
-use super::support::{alert_rules, walk_promql};
+use crate::extract::alert_rules;
+use super::support::walk_promql;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ClampedRatioRule = ClampedRatioRule;

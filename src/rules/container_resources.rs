@@ -1,6 +1,6 @@
 //! CG402: every container asks for what it needs and is bounded.
 
-use super::support::containers;
+use crate::extract::containers;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ContainerResourcesRule = ContainerResourcesRule;

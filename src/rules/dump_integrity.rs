@@ -1,6 +1,6 @@
 //! CG105: a dump is read back before it is kept or shipped.
 
-use super::support::{containers, script};
+use crate::extract::{containers, script};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: DumpIntegrityRule = DumpIntegrityRule;

@@ -1,6 +1,6 @@
 //! CG202: images are pinned to a tag or digest, never `latest`.
 
-use super::support::{containers, image_parts};
+use crate::extract::{containers, image_parts};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ImagePinnedRule = ImagePinnedRule;

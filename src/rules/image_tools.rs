@@ -1,6 +1,6 @@
 //! CG201: every container's image carries the programs its script calls.
 
-use super::support::{containers, image_parts, script};
+use crate::extract::{containers, image_parts, script};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: ImageToolsRule = ImageToolsRule;
@@ -71,7 +71,7 @@ impl Rule for ImageToolsRule {
             let image = container.value["image"].as_str().unwrap_or_default();
             let Some(carried) = tools(image) else { continue };
             let Some((text, pointer)) = script(&container) else { continue };
-            for program in super::support::commands(&text) {
+            for program in crate::shell::commands(&text) {
                 if !carried.contains(&program.as_str()) && !SHELL.contains(&program.as_str()) && !program.starts_with('$') {
                     out.push(Violation::at(
                         container.document,

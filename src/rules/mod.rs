@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{nearest, BadInput, Diagnostic};
-use crate::render::Manifest;
+use crate::extract::Manifest;
 use crate::source::Node;
 use crate::spec::Spec;
 use crate::values::Values;

@@ -1,6 +1,7 @@
 //! CG104: every pg_dump writes the chart's canonical dump.
 
-use super::support::{containers, missing_options, script};
+use crate::extract::{containers, script};
+use crate::shell::missing_options;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: PgDumpShapeRule = PgDumpShapeRule;

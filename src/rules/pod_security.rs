@@ -1,6 +1,6 @@
 //! CG401: every pod meets the Kubernetes "restricted" Pod Security Standard.
 
-use super::support::containers;
+use crate::extract::containers;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: PodSecurityRule = PodSecurityRule;

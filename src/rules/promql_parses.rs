@@ -1,6 +1,6 @@
 //! CG601: every alert expression is PromQL.
 
-use super::support::alert_rules;
+use crate::extract::alert_rules;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: PromqlParsesRule = PromqlParsesRule;

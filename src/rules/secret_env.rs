@@ -1,6 +1,6 @@
 //! CG301: credentials reach containers only from Secrets.
 
-use super::support::containers;
+use crate::extract::containers;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 
 pub static RULE: SecretEnvRule = SecretEnvRule;

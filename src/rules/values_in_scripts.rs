@@ -1,6 +1,6 @@
 //! CG302: no value is pasted into a script.
 
-use super::support::{containers, script};
+use crate::extract::{containers, script};
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 
 pub static RULE: ValuesInScriptsRule = ValuesInScriptsRule;
