@@ -14,10 +14,10 @@ fn main() {
         .filter(|n| n.ends_with(".j2"))
         .collect();
     names.sort();
-    let mut code = String::from("/// The templates under `templates/`, by file name.\npub const TEMPLATES: &[(&str, &str)] = &[\n");
+    let mut code = String::from("/// The templates: file name, path in the repository, text.\npub const TEMPLATES: &[(&str, &str, &str)] = &[\n");
     for name in names {
         let path = dir.join(&name);
-        writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(code, "    ({name:?}, {:?}, include_str!({:?})),", format!("templates/{name}"), path.display().to_string()).unwrap();
     }
     code.push_str("];\n");
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("templates.rs");

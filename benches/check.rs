@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use chartgen::check::{self, CheckOptions, RELEASE};
 use chartgen::helm;
 use chartgen::matrix::{self, Combination};
-use chartgen::render::Renderer;
+use chartgen::render::templates::Templates;
 use chartgen::spec;
-use chartgen::values::Flag;
+use chartgen::values::flags::Flag;
 
 const RUNS: usize = 15;
 
@@ -84,7 +84,7 @@ fn main() {
         None => println!("Helm: skipped (set CHARTGEN_PYTHON to a Python with helm-python-sdk; `bash .ci/run` does)"),
         Some(python) => {
             let dir = tempfile::tempdir().expect("a temporary directory");
-            let chart = helm::compile(&Renderer::builtin(), &loaded.spec).expect("the chart compiles");
+            let chart = helm::compile(&Templates::builtin(), &loaded.spec).expect("the chart compiles");
             let chart_dir = dir.path().join(&chart.name);
             helm::write_chart(&chart, &chart_dir).expect("the chart is written");
             let cases: Vec<serde_json::Value> = combinations
@@ -118,10 +118,9 @@ fn main() {
     println!("growth (synthetic models; in-process check of that many renderings, goldens compared):");
     for flags in [8, 10, 12] {
         let synthetic: Vec<Flag> = (0..flags)
-            .map(|i| Flag {
-                path: format!("synthetic.f{i}"),
-                domain: vec![false.into(), true.into()],
-                requires: (i % 4 == 3).then(|| (format!("synthetic.f{}", i - 1), true.into())),
+            .map(|i| {
+                let flag = Flag::bool(&format!("synthetic.f{i}"));
+                if i % 4 == 3 { flag.when(&format!("synthetic.f{}", i - 1), true) } else { flag }
             })
             .collect();
         let start = Instant::now();

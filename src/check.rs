@@ -1,32 +1,38 @@
 //! The matrix check: every selected combination rendered and checked, in
-//! parallel, with the validators compiled once.
+//! parallel, with the validators compiled once; and the one-rendering
+//! checks of `lint` and `docs`, into the same [`Report`].
 //!
 //! Per combination: the values against `values.schema.json`, every
-//! document against the strict schema of its kind, the references between
-//! documents, the lint rules, then the golden snapshot. Findings carry the
-//! document, the JSON pointer, and the template file and line they most
-//! likely come from.
+//! document the [`Renderer`] gives against the strict schema of its kind,
+//! the references between documents, the lint rules, then the golden
+//! snapshot. Findings carry the document, the JSON pointer, and the file
+//! and line they most likely come from.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{BadInput, Diagnostic};
+use crate::codes::Code;
+use crate::diagnostic::{BadInput, Diagnostic, Origin};
 use crate::docs;
+use crate::extract::Manifest;
+use crate::findings::{Checked, Document, Finding, Outcome, Report};
 use crate::matrix::{self, Combination, Strategy};
 use crate::place::Place;
-use crate::source::Node;
-use crate::extract::Manifest;
+use crate::render::native::Native;
+use crate::render::templates::Templates;
 use crate::render::{to_stream, Release, Renderer};
-use crate::rules::{self, Severity};
+use crate::rules;
 use crate::schema::values_schema;
-use crate::snapshot::{self, Change, Comparison};
+use crate::snapshot::{self, Comparison};
+use crate::source::Node;
+use crate::spec::lint::Severity;
 use crate::spec::LoadedSpec;
-use crate::validate::{self, Validators};
-use crate::values;
+use crate::validate::{self, SchemaKind, Validators};
+use crate::values::{self, LoadedValues};
 
 /// The release every combination is rendered for, as `helm template` names it by default.
 pub const RELEASE: (&str, &str) = ("release-name", "default");
@@ -43,118 +49,8 @@ pub struct CheckOptions {
     pub crds: Option<PathBuf>,
     /// Directory of the goldens, instead of the spec's `check.golden`.
     pub golden: Option<PathBuf>,
-    /// Templates to check instead of the built-in ones.
+    /// Templates that replace the built-in ones of the same name.
     pub templates: Option<PathBuf>,
-}
-
-/// Which check found a problem; each is one rule of the report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CheckKind {
-    ValuesSchema,
-    KubeSchema,
-    CrdSchema,
-    Reference,
-    GoldenMissing,
-    GoldenMismatch,
-}
-
-impl CheckKind {
-    pub const ALL: [CheckKind; 6] =
-        [CheckKind::ValuesSchema, CheckKind::KubeSchema, CheckKind::CrdSchema, CheckKind::Reference, CheckKind::GoldenMissing, CheckKind::GoldenMismatch];
-
-    /// The stable code reports use.
-    pub fn code(self) -> &'static str {
-        match self {
-            CheckKind::ValuesSchema => "values-schema",
-            CheckKind::KubeSchema => "kube-schema",
-            CheckKind::CrdSchema => "crd-schema",
-            CheckKind::Reference => "reference",
-            CheckKind::GoldenMissing => "golden-missing",
-            CheckKind::GoldenMismatch => "golden-mismatch",
-        }
-    }
-
-    pub fn summary(self) -> &'static str {
-        match self {
-            CheckKind::ValuesSchema => "The values do not validate against values.schema.json.",
-            CheckKind::KubeSchema => "A document does not validate against the strict schema of its Kubernetes kind.",
-            CheckKind::CrdSchema => "A custom resource does not validate against its CRD schema.",
-            CheckKind::Reference => "A document names an object that is not rendered or declared external, or a selector matches nothing.",
-            CheckKind::GoldenMissing => "The combination has no golden snapshot; review its rendering and accept it with --update.",
-            CheckKind::GoldenMismatch => "The rendering differs from the combination's golden snapshot.",
-        }
-    }
-}
-
-/// One problem found in one combination.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The check's code (`kube-schema`) or the lint rule's (`CG101`).
-    pub code: &'static str,
-    pub severity: Severity,
-    /// `Kind/name` of the document, when the finding is about one.
-    pub document: Option<String>,
-    /// JSON pointer into the document (or the values).
-    pub pointer: Option<String>,
-    /// The file to look at: a template (`templates/backup-cronjob.yaml.j2`) or a golden.
-    pub file: Option<String>,
-    pub line: Option<usize>,
-    pub message: String,
-    /// A longer explanation, such as a diff.
-    pub detail: Option<String>,
-}
-
-/// A rendered document, as reports list it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Document {
-    pub kind: String,
-    pub name: String,
-    pub source: String,
-}
-
-/// The outcome for one combination.
-#[derive(Debug, Clone)]
-pub struct CombinationResult {
-    pub combination: Combination,
-    pub documents: Vec<Document>,
-    pub findings: Vec<Finding>,
-    /// What `--update` did to its golden.
-    pub golden: Option<Change>,
-}
-
-/// The outcome of a check.
-#[derive(Debug, Clone)]
-pub struct CheckReport {
-    pub chart: String,
-    /// The spec checked: its file, or the built-in one.
-    pub spec: String,
-    pub results: Vec<CombinationResult>,
-    /// The runbooks checked for drift, one result each (no flags).
-    pub runbooks: Vec<CombinationResult>,
-    /// Goldens `--update` deleted because their combination no longer exists.
-    pub deleted: Vec<PathBuf>,
-    pub elapsed: Duration,
-}
-
-impl CheckReport {
-    /// The combinations' results, then the runbooks'.
-    pub fn all(&self) -> impl Iterator<Item = &CombinationResult> {
-        self.results.iter().chain(&self.runbooks)
-    }
-
-    pub fn findings(&self) -> usize {
-        self.all().map(|r| r.findings.len()).sum()
-    }
-
-    /// Whether the findings fail the run (exit 1): any error, and any
-    /// warning when warnings are denied. Infos never fail it.
-    pub fn fails(&self, deny_warnings: bool) -> bool {
-        self.all().flat_map(|r| &r.findings).any(|f| f.severity == Severity::Error || (deny_warnings && f.severity == Severity::Warning))
-    }
-
-    pub fn documents(&self) -> usize {
-        self.results.iter().map(|r| r.documents.len()).sum()
-    }
 }
 
 /// The combinations the options select; none is bad input.
@@ -168,70 +64,41 @@ pub fn select(spec: &LoadedSpec, options: &CheckOptions) -> Result<Vec<Combinati
     Ok(combinations)
 }
 
-/// A template (by index) and the values of the flags it reads.
-type TemplateVariant = (usize, Vec<serde_json::Value>);
+/// chartgen's templates for a spec: the built-in ones, with those of the
+/// `templates` directory in place of the built-in ones of the same name.
+pub fn templates(templates: Option<&std::path::Path>) -> Result<Templates, BadInput> {
+    match templates {
+        Some(dir) => Templates::builtin_with(dir),
+        None => Ok(Templates::builtin()),
+    }
+}
 
-/// The compiled templates and validators a check shares between combinations.
+/// What a check shares between combinations: the renderer, the compiled
+/// validators and the rules.
 pub struct Checker {
-    renderer: Renderer,
+    renderer: Box<dyn Renderer>,
     validators: Validators,
     lint: rules::Config,
-    /// Each template, with the flags its output depends on.
-    templates: Vec<(String, Vec<String>)>,
-    /// Renderings of one template by the values of those flags: the
-    /// combinations of a check differ only in their flags, so most share
-    /// most templates' output.
-    rendered: Mutex<HashMap<TemplateVariant, Vec<Manifest>>>,
+    /// The defaults every combination's values are coalesced over.
+    defaults: Node,
 }
 
 impl Checker {
     pub fn new(spec: &LoadedSpec, options: &CheckOptions) -> Result<Checker, BadInput> {
-        let renderer = match &options.templates {
-            Some(dir) => Renderer::from_dir(dir)?,
-            None => Renderer::builtin(),
-        };
+        let renderer = Box::new(Native::new(templates(options.templates.as_deref())?, &spec.spec)?);
         let validators = Validators::new(values_schema(&spec.spec), options.crds.as_deref())?;
-        let lint = rules::Config::new(&spec.spec.lint, &spec.tree)?;
-        let templates = renderer
-            .template_names()
-            .iter()
-            .map(|name| Ok((name.clone(), crate::helm::flags_read(&renderer, &spec.spec, name)?.into_iter().collect())))
-            .collect::<Result<_, BadInput>>()?;
-        Ok(Checker { renderer, validators, lint, templates, rendered: Mutex::default() })
-    }
-
-    /// The documents of a combination. A scenario's values differ in more
-    /// than flags, so it is rendered whole.
-    fn render(&self, spec: &LoadedSpec, combination: &Combination, values: &crate::values::Values, values_json: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
-        if combination.scenario.is_some() {
-            return self.renderer.render(&spec.spec, values, release);
-        }
-        let mut manifests = Vec::new();
-        for (index, (name, flags)) in self.templates.iter().enumerate() {
-            let key = (index, flags.iter().map(|path| path.split('.').fold(values_json, |v, key| &v[key]).clone()).collect());
-            let known = self.rendered.lock().expect("not poisoned").get(&key).cloned();
-            let documents = match known {
-                Some(documents) => documents,
-                None => {
-                    let documents = self.renderer.render_template(name, &spec.spec, values, release)?;
-                    self.rendered.lock().expect("not poisoned").insert(key, documents.clone());
-                    documents
-                }
-            };
-            manifests.extend(documents);
-        }
-        crate::render::install_order(&mut manifests);
-        Ok(manifests)
+        Ok(Checker { renderer, validators, lint: rules::Config::new(&spec.spec.lint), defaults: values::defaults_tree(&spec.spec) })
     }
 
     /// Checks the given combinations, in parallel.
-    pub fn run(&self, spec: &LoadedSpec, combinations: Vec<Combination>, options: &CheckOptions) -> Result<CheckReport, BadInput> {
+    pub fn run(&self, spec: &LoadedSpec, combinations: Vec<Combination>, options: &CheckOptions) -> Result<Report, BadInput> {
         let start = Instant::now();
         let golden = options.golden.clone().map(Place::Disk).or_else(|| spec.spec.check.golden.as_deref().map(|g| spec.resolve(g)));
         let cache = DocumentCache::default();
-        let results = combinations
+        let update_command = update_command(spec, options);
+        let mut outcomes = combinations
             .into_par_iter()
-            .map(|combination| check_one(spec, self, &cache, golden.as_ref(), options.update, combination, &update_command(spec, options)))
+            .map(|combination| self.check_one(spec, &cache, golden.as_ref(), options.update, combination, &update_command))
             .collect::<Result<Vec<_>, BadInput>>()?;
         let mut deleted = Vec::new();
         if let Some(dir) = &golden
@@ -239,7 +106,7 @@ impl Checker {
             && options.only.is_none()
             && options.strategy == Strategy::Full
         {
-            let ids: BTreeSet<String> = results.iter().map(|r| r.combination.id.clone()).collect();
+            let ids: BTreeSet<String> = outcomes.iter().map(|o| o.checked.name()).collect();
             for stale in snapshot::stale(dir, &ids) {
                 let Some(file) = stale.disk() else { continue };
                 std::fs::remove_file(file).map_err(|e| Diagnostic::plain(format!("cannot delete {stale}: {e}")))?;
@@ -247,8 +114,41 @@ impl Checker {
             }
         }
         let runbooks: Vec<Place> = spec.spec.check.runbooks.iter().map(|r| spec.resolve(r)).collect();
-        let runbooks = runbook_results(spec, &runbooks)?;
-        Ok(CheckReport { chart: spec.spec.chart.name.clone(), spec: spec.name(), results, runbooks, deleted, elapsed: start.elapsed() })
+        outcomes.extend(runbook_outcomes(spec, &runbooks)?);
+        Ok(Report { chart: spec.spec.chart.name.clone(), spec: spec.name(), outcomes, deleted, elapsed: start.elapsed() })
+    }
+
+    fn check_one(&self, spec: &LoadedSpec, cache: &DocumentCache, golden: Option<&Place>, update: bool, combination: Combination, update_command: &str) -> Result<Outcome, BadInput> {
+        let loaded = values::from_user_tree_over(&spec.spec, matrix::user_tree(spec, &combination)?, self.defaults.clone())?;
+        let values_json = loaded.tree.to_json();
+        let mut findings: Vec<Finding> =
+            self.validators.values(&values_json).into_iter().map(|p| values_finding(&loaded.tree, Code::ValuesSchema, Severity::Error, p)).collect();
+        let release = Release::new(RELEASE.0, RELEASE.1)?;
+        let manifests = self.renderer.render(&values_json, &release)?;
+        for manifest in &manifests {
+            let known = cache.schema.lock().expect("not poisoned").get(&manifest.digest).cloned();
+            let (problems, code) = known.unwrap_or_else(|| {
+                let (problems, kind) = self.validators.document(&manifest.object);
+                let code = if kind == Some(SchemaKind::Core) { Code::KubeSchema } else { Code::CrdSchema };
+                cache.schema.lock().expect("not poisoned").insert(manifest.digest, (problems.clone(), code));
+                (problems, code)
+            });
+            findings.extend(problems.into_iter().map(|problem| document_finding(&*self.renderer, manifest, code, Severity::Error, problem)));
+        }
+        for problem in validate::check_references(&manifests, &values::external_objects(&values_json)) {
+            findings.push(document_finding(&*self.renderer, &manifests[problem.document], Code::Reference, Severity::Error, problem.problem));
+        }
+        findings.extend(lint_findings(&*self.renderer, &self.lint, spec, &loaded, &manifests, &cache.rules));
+        let mut change = None;
+        if let Some(dir) = golden {
+            let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
+            if update {
+                change = Some(snapshot::update(dir, &combination.id, &text)?);
+            } else if let Some(finding) = golden_finding(dir, &combination, &text, update_command) {
+                findings.push(finding);
+            }
+        }
+        Ok(Outcome { checked: Checked::Combination(combination), documents: documents(&manifests), findings, golden: change })
     }
 }
 
@@ -256,96 +156,57 @@ impl Checker {
 /// the same in many combinations, and the same text has the same problems.
 #[derive(Default)]
 struct DocumentCache {
-    schema: Mutex<HashMap<u64, (Vec<validate::Problem>, CheckKind)>>,
+    schema: Mutex<HashMap<u64, (Vec<validate::Problem>, Code)>>,
     rules: rules::DocumentCache,
 }
 
-fn check_one(
-    spec: &LoadedSpec,
-    checker: &Checker,
-    cache: &DocumentCache,
-    golden: Option<&Place>,
-    update: bool,
-    combination: Combination,
-    update_command: &str,
-) -> Result<CombinationResult, BadInput> {
-    let Checker { renderer, validators, lint, .. } = checker;
-    let loaded = matrix::values(spec, &combination)?;
-    let values_json = loaded.tree.to_json();
-    let mut findings: Vec<Finding> = validators
-        .values(&values_json)
-        .into_iter()
-        .map(|p| values_finding(&loaded.tree, CheckKind::ValuesSchema.code(), Severity::Error, p))
-        .collect();
-    let release = Release::new(RELEASE.0, RELEASE.1)?;
-    let manifests = checker.render(spec, &combination, &loaded.values, &values_json, &release)?;
-    for manifest in &manifests {
-        let known = cache.schema.lock().expect("not poisoned").get(&manifest.digest).cloned();
-        let (problems, check) = known.unwrap_or_else(|| {
-            let (problems, source) = validators.document(&manifest.object);
-            let check = if source.is_some_and(|s| s.starts_with("k8s-openapi")) { CheckKind::KubeSchema } else { CheckKind::CrdSchema };
-            cache.schema.lock().expect("not poisoned").insert(manifest.digest, (problems.clone(), check));
-            (problems, check)
-        });
-        for problem in problems {
-            findings.push(document_finding(renderer, manifest, check.code(), Severity::Error, problem));
-        }
-    }
-    for problem in validate::check_references(&manifests, &values::external_objects(&values_json)) {
-        findings.push(document_finding(renderer, &manifests[problem.document], CheckKind::Reference.code(), Severity::Error, problem.problem));
-    }
-    let subject = rules::Subject { spec: &spec.spec, values: &loaded.values, values_tree: &values_json, manifests: &manifests };
-    findings.extend(lint_findings(renderer, lint, &subject, &loaded.tree, &cache.rules));
-    let mut change = None;
-    if let Some(dir) = golden {
-        let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
-        let file = Some(snapshot::path(dir, &combination.id).to_string());
-        if update {
-            change = Some(snapshot::update(dir, &combination.id, &text)?);
-        } else {
-            match snapshot::compare(dir, &combination.id, &text) {
-                Comparison::Same => {}
-                Comparison::Missing => findings.push(Finding {
-                    code: CheckKind::GoldenMissing.code(),
-                    severity: Severity::Error,
-                    document: None,
-                    pointer: None,
-                    file,
-                    line: None,
-                    message: format!("no golden snapshot; review the rendering and accept it with {update_command}"),
-                    detail: None,
-                }),
-                Comparison::Differs(diff) => findings.push(Finding {
-                    code: CheckKind::GoldenMismatch.code(),
-                    severity: Severity::Error,
-                    document: None,
-                    pointer: None,
-                    file,
-                    line: None,
-                    message: format!("the rendering differs from the golden snapshot; accept a reviewed change with {update_command}"),
-                    detail: Some(diff),
-                }),
-            }
-        }
-    }
-    let documents = manifests.iter().map(|m| Document { kind: m.kind().into(), name: m.name().into(), source: m.source.clone() }).collect();
-    Ok(CombinationResult { combination, documents, findings, golden: change })
+fn documents(manifests: &[Manifest]) -> Vec<Document> {
+    manifests.iter().map(|m| Document { kind: m.kind().into(), name: m.name().into(), source: m.source.clone() }).collect()
 }
 
-/// The drift findings of runbooks, one result per file.
-pub fn runbook_results(spec: &LoadedSpec, files: &[Place]) -> Result<Vec<CombinationResult>, BadInput> {
-    Ok(docs::check_files(&spec.spec, files)?
-        .into_iter()
-        .map(|(file, found)| CombinationResult {
-            combination: Combination { id: format!("runbook {file}"), flags: matrix::Assignment::new(), scenario: None },
-            documents: Vec::new(),
-            findings: found
-                .into_iter()
-                .map(|f| Finding { code: f.code, severity: f.severity, document: None, pointer: None, file: Some(file.clone()), line: Some(f.line), message: f.message, detail: None })
-                .collect(),
-            golden: None,
-        })
-        .collect())
+/// The finding of a golden that is missing or differs, if any.
+fn golden_finding(dir: &Place, combination: &Combination, text: &str, update_command: &str) -> Option<Finding> {
+    let file = Some(snapshot::path(dir, &combination.id).to_string());
+    let (code, message, detail) = match snapshot::compare(dir, &combination.id, text) {
+        Comparison::Same => return None,
+        Comparison::Missing => (Code::GoldenMissing, format!("no golden snapshot; review the rendering and accept it with {update_command}"), None),
+        Comparison::Differs(diff) => {
+            (Code::GoldenMismatch, format!("the rendering differs from the golden snapshot; accept a reviewed change with {update_command}"), Some(diff))
+        }
+    };
+    Some(Finding { code, severity: Severity::Error, document: None, pointer: None, file, line: None, message, detail })
+}
+
+/// `chartgen lint`: the rules on the rendering of one values set.
+pub fn lint(spec: &LoadedSpec, values: &LoadedValues, release: &Release) -> Result<Report, BadInput> {
+    let start = Instant::now();
+    let renderer = Native::new(Templates::builtin(), &spec.spec)?;
+    let tree = values.tree.to_json();
+    let manifests = renderer.render(&tree, release)?;
+    let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), spec, values, &manifests, &rules::DocumentCache::default());
+    let flags = matrix::Assignment::of_tree(crate::values::flags::model_flags(), &tree);
+    let outcome = Outcome { checked: Checked::Values(flags), documents: documents(&manifests), findings, golden: None };
+    Ok(Report { chart: spec.spec.chart.name.clone(), spec: spec.name(), outcomes: vec![outcome], deleted: Vec::new(), elapsed: start.elapsed() })
+}
+
+/// `chartgen docs`: runbooks against the values model.
+pub fn runbooks(spec: &LoadedSpec, files: &[Place]) -> Result<Report, BadInput> {
+    let start = Instant::now();
+    let outcomes = runbook_outcomes(spec, files)?;
+    Ok(Report { chart: spec.spec.chart.name.clone(), spec: spec.name(), outcomes, deleted: Vec::new(), elapsed: start.elapsed() })
+}
+
+/// The drift findings of runbooks, one outcome per file.
+fn runbook_outcomes(spec: &LoadedSpec, files: &[Place]) -> Result<Vec<Outcome>, BadInput> {
+    let mut outcomes = Vec::new();
+    for file in files {
+        let findings = docs::check_file(&spec.spec, file)?
+            .into_iter()
+            .map(|f| Finding { code: f.code, severity: f.severity, document: None, pointer: None, file: Some(file.to_string()), line: Some(f.line), message: f.message, detail: None })
+            .collect();
+        outcomes.push(Outcome { checked: Checked::Runbook(file.clone()), documents: Vec::new(), findings, golden: None });
+    }
+    Ok(outcomes)
 }
 
 /// The command that writes the goldens this check compares with, as the
@@ -379,63 +240,61 @@ pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest
     )
 }
 
-/// The lint rules' findings on one rendering, located in the templates.
-pub fn lint_findings(renderer: &Renderer, config: &rules::Config, subject: &rules::Subject<'_>, values: &Node, cache: &rules::DocumentCache) -> Vec<Finding> {
-    rules::run(config, subject, cache)
+/// The lint rules' findings on one rendering, located in the templates or the values.
+fn lint_findings(renderer: &dyn Renderer, config: &rules::Config, spec: &LoadedSpec, values: &LoadedValues, manifests: &[Manifest], cache: &rules::DocumentCache) -> Vec<Finding> {
+    let tree = values.tree.to_json();
+    let subject = rules::Subject { spec: &spec.spec, values: &values.values, values_tree: &tree, manifests };
+    rules::run(config, &subject, cache)
         .into_iter()
         .map(|finding| {
             let problem = validate::Problem { pointer: finding.violation.pointer, message: finding.violation.message };
+            let code = Code::Rule(finding.code);
             match finding.violation.document {
-                Some(index) => document_finding(renderer, &subject.manifests[index], finding.code, finding.severity, problem),
-                None => values_finding(values, finding.code, finding.severity, problem),
+                Some(index) => document_finding(renderer, &manifests[index], code, finding.severity, problem),
+                None => values_finding(&values.tree, code, finding.severity, problem),
             }
         })
         .collect()
 }
 
 /// A finding about the values, pointing at the line that set the value when a file or `--set` did.
-fn values_finding(values: &Node, code: &'static str, severity: Severity, problem: validate::Problem) -> Finding {
+fn values_finding(values: &Node, code: Code, severity: Severity, problem: validate::Problem) -> Finding {
     let origin = problem
         .pointer
         .split('/')
         .skip(1)
         .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
-        .try_fold(values, |node, key| node.get(&key).or_else(|| key.parse::<usize>().ok().and_then(|i| match &node.value {
-            crate::source::Value::Seq(items) => items.get(i),
-            _ => None,
-        })))
+        .try_fold(values, |node, key| {
+            node.get(&key).or_else(|| {
+                key.parse::<usize>().ok().and_then(|i| match &node.value {
+                    crate::source::Value::Seq(items) => items.get(i),
+                    _ => None,
+                })
+            })
+        })
         .map(|node| node.origin.clone());
-    let file = origin.as_ref().and_then(crate::diagnostic::Origin::source_name);
-    let line = origin.as_ref().and_then(crate::diagnostic::Origin::line);
+    let file = origin.as_ref().and_then(Origin::source_name);
+    let line = origin.as_ref().and_then(Origin::line);
     Finding { code, severity, document: None, pointer: Some(problem.pointer), file, line, message: problem.message, detail: None }
 }
 
-fn document_finding(renderer: &Renderer, manifest: &Manifest, code: &'static str, severity: Severity, problem: validate::Problem) -> Finding {
-    let name = format!("{}.j2", manifest.source.trim_start_matches("templates/"));
-    let line = renderer.source(&name).and_then(|text| template_line(text, &problem));
+fn document_finding(renderer: &dyn Renderer, manifest: &Manifest, code: Code, severity: Severity, problem: validate::Problem) -> Finding {
+    let location = renderer.locate(manifest, field_of(&problem).as_deref());
     Finding {
         code,
         severity,
         document: Some(format!("{}/{}", manifest.kind(), manifest.name())),
         pointer: Some(problem.pointer),
-        file: Some(renderer.template_place(&name).to_string()),
-        line,
+        file: location.as_ref().map(|l| l.file.clone()),
+        line: location.and_then(|l| l.line),
         message: problem.message,
         detail: None,
     }
 }
 
-/// The template line a problem most likely comes from: the first line that
-/// writes the field it names (the unknown or missing field, else the last
-/// field of its pointer).
-fn template_line(template: &str, problem: &validate::Problem) -> Option<usize> {
+/// The field a problem is about: the unknown or missing field it names,
+/// else the last field of its pointer.
+fn field_of(problem: &validate::Problem) -> Option<String> {
     let named = problem.message.split('`').nth(1).filter(|_| problem.message.starts_with("unknown field") || problem.message.starts_with("missing"));
-    let field = named.map(str::to_string).or_else(|| {
-        problem.pointer.rsplit('/').find(|segment| !segment.is_empty() && segment.parse::<usize>().is_err()).map(str::to_string)
-    })?;
-    let key = format!("{field}:");
-    template.lines().position(|line| {
-        let line = line.trim_start().trim_start_matches("- ");
-        line.starts_with(&key)
-    }).map(|i| i + 1)
+    named.map(str::to_string).or_else(|| problem.pointer.rsplit('/').find(|segment| !segment.is_empty() && segment.parse::<usize>().is_err()).map(str::to_string))
 }

@@ -1,22 +1,142 @@
-//! The command-line entry points: each reads its inputs, runs the stages and
-//! returns its output as text with whether it found problems, or the
-//! diagnostics of bad input. Nothing is printed here, so a failed command
-//! writes no partial output.
+//! The command line: its arguments (clap's derive, on the library's own
+//! types) and one function per command, each reading its inputs, running the
+//! stages and returning its output as text with whether it found problems,
+//! or the diagnostics of bad input. Only [`run`] prints, so a failed
+//! command writes no partial output.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-use crate::diagnostic::BadInput;
+use clap::{Args, Parser, Subcommand};
+
 use crate::check::{self, CheckOptions};
+use crate::diagnostic::{BadInput, Diagnostic};
 use crate::drill;
 use crate::helm;
-use crate::matrix;
+use crate::init::Answers;
+use crate::matrix::{self, Strategy};
+use crate::place::Place;
+use crate::render::{to_stream, Release, Renderer};
 use crate::report::{self, Format};
 use crate::rules;
-use crate::validate::KUBERNETES_VERSION;
-use crate::render::{to_stream, Release, Renderer};
 use crate::schema::{values_schema, values_yaml};
 use crate::spec;
+use crate::validate::KUBERNETES_VERSION;
 use crate::values::{self, ValueInputs};
+
+const EXIT_CODES: &str = "Exit codes: 0 success (warnings only, unless --deny-warnings), 1 findings or a stale chart, 2 bad input or usage.";
+
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (Kubernetes schemas: 1.33, from k8s-openapi)");
+
+/// Where `generate` writes unless told otherwise.
+pub const DEFAULT_OUT: &str = "charts-out";
+
+/// Generate and verify the PostgreSQL-operations part of a Helm chart.
+#[derive(Parser)]
+#[command(name = "chartgen", version = VERSION, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command shares.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Common {
+    /// Chart spec; without it, the nearest chartgen.yaml from the working directory up to the repository's root, else the built-in certctl example.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too, not only on errors (check, lint, docs).
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the manifests for one set of values, like `helm template`.
+    Render(RenderOptions),
+    /// Print the default values.yaml, with every field documented.
+    Values,
+    /// Print values.schema.json (JSON Schema draft-07).
+    Schema,
+    /// Write the Helm chart compiled from the templates to OUT/<chart>/.
+    Generate(GenerateOptions),
+    /// Check every flag combination against the schemas, the references, the lint rules and the goldens.
+    Check(CheckCommand),
+    /// Run the lint rules on the rendering of one set of values.
+    Lint(LintCommand),
+    /// Run the rendered backup and verify scripts on this machine against a real database.
+    Drill(DrillCommand),
+    /// List the lint rules.
+    Rules {
+        /// Print the rules page (docs/rules.md) instead.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Check the helm and pg_dump commands of Markdown runbooks against the chart.
+    Docs(DocsCommand),
+    /// Write a commented chartgen.yaml for a new application (and its JSON Schema), asking nothing.
+    Init(InitCommand),
+    /// Print the JSON Schema of chartgen.yaml, for editors.
+    SpecSchema,
+    /// Explain one lint rule: what it checks, why, a bad and a good example.
+    Explain {
+        /// The rule's code, such as CG101, or its name, such as backup-rpo.
+        code: crate::codes::RuleCode,
+    },
+}
+
+/// Parses the command line, runs the command, prints its output or its
+/// diagnostics, and says how the process exits.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let common = &cli.common;
+    let result = match &cli.command {
+        Command::Render(options) => render(common, options),
+        Command::Values => default_values(common),
+        Command::Schema => schema(common),
+        Command::Generate(options) => generate(common, options),
+        Command::Check(command) => check(common, command),
+        Command::Lint(command) => lint(common, command),
+        Command::Drill(command) => drill(common, command),
+        Command::Rules { markdown } => rules(common, *markdown),
+        Command::Docs(command) => docs(common, command),
+        Command::Init(command) => init(command),
+        Command::SpecSchema => Ok(spec_schema()),
+        Command::Explain { code } => explain(common, *code),
+    };
+    match result {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(output.text.as_bytes()).and_then(|()| stdout.flush()) {
+                // A reader that stopped early (`| head`) ends the output quietly, as for other Unix tools.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+                    return ExitCode::from(2);
+                }
+                Ok(()) => {}
+            }
+            if output.findings { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Err(bad) => {
+            let colour = colour(std::io::stderr().is_terminal());
+            let mut stderr = std::io::stderr().lock();
+            for diagnostic in &bad.0 {
+                let _ = write!(stderr, "{}", diagnostic.render(colour));
+            }
+            let _ = writeln!(stderr, "{}", bad.count());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Colour on a terminal, unless NO_COLOR is set (https://no-color.org).
+fn colour(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
 
 /// What a command prints, and whether it found problems (exit code 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,15 +149,6 @@ impl Output {
     pub fn clean(text: String) -> Output {
         Output { text, findings: false }
     }
-}
-
-/// Options every command shares.
-#[derive(Debug, Clone, Default)]
-pub struct Common {
-    /// The chart spec; the built-in certctl spec when absent.
-    pub spec: Option<PathBuf>,
-    /// Warnings fail the run too (exit 1).
-    pub deny_warnings: bool,
 }
 
 impl Common {
@@ -56,47 +167,64 @@ impl Common {
     }
 }
 
-/// `chartgen render`: the manifests for one set of values, like `helm template`.
-#[derive(Debug, Clone)]
-pub struct RenderOptions {
-    pub values: ValueInputs,
+/// The release a rendering is for, as `helm template NAME --namespace NS`.
+#[derive(Debug, Clone, Args)]
+pub struct ReleaseArgs {
+    /// Release name, as in `helm template NAME`.
+    #[arg(long, default_value = "release-name", value_name = "NAME")]
     pub release_name: String,
+    /// Namespace the objects are rendered for.
+    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
     pub namespace: String,
-    /// Templates to use instead of the built-in ones.
+}
+
+impl ReleaseArgs {
+    fn release(&self) -> Result<Release, BadInput> {
+        Ok(Release::new(&self.release_name, &self.namespace)?)
+    }
+}
+
+/// `chartgen render`: the manifests for one set of values, like `helm template`.
+#[derive(Debug, Clone, Args)]
+pub struct RenderOptions {
+    #[command(flatten)]
+    pub values: ValueInputs,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Render with the templates in this directory in place of the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
 
 pub fn render(common: &Common, options: &RenderOptions) -> Result<Output, BadInput> {
     let loaded = common.load_spec()?;
-    let release = Release::new(&options.release_name, &options.namespace)?;
+    let release = options.release.release()?;
     let values = values::load(&loaded.spec, &options.values)?;
-    let renderer = match &options.templates {
-        Some(dir) => Renderer::from_dir(dir)?,
-        None => Renderer::builtin(),
-    };
-    let manifests = renderer.render(&loaded.spec, &values.values, &release)?;
+    let renderer = crate::render::native::Native::new(check::templates(options.templates.as_deref())?, &loaded.spec)?;
+    let manifests = renderer.render(&values.tree.to_json(), &release)?;
     Ok(Output::clean(to_stream(&loaded.spec.chart.name, &manifests)))
 }
 
 /// `chartgen values`: the commented default values.yaml.
 pub fn default_values(common: &Common) -> Result<Output, BadInput> {
-    let loaded = common.load_spec()?;
-    Ok(Output::clean(values_yaml(&loaded.spec)))
+    Ok(Output::clean(values_yaml(&common.load_spec()?.spec)))
 }
 
 /// `chartgen schema`: values.schema.json.
 pub fn schema(common: &Common) -> Result<Output, BadInput> {
-    let loaded = common.load_spec()?;
-    let mut text = serde_json::to_string_pretty(&values_schema(&loaded.spec)).expect("a schema serializes");
+    let mut text = serde_json::to_string_pretty(&values_schema(&common.load_spec()?.spec)).expect("a schema serializes");
     text.push('\n');
     Ok(Output::clean(text))
 }
 
 /// `chartgen generate`: the Helm chart, written to `out/<chart>/` or compared with it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Args)]
 pub struct GenerateOptions {
+    /// Directory the chart directory is written into.
+    #[arg(long, default_value = DEFAULT_OUT, value_name = "DIR")]
     pub out: PathBuf,
-    /// Compare with what is on disk instead of writing.
+    /// Write nothing; exit 1 with a diff when the chart on disk is stale.
+    #[arg(long)]
     pub check: bool,
 }
 
@@ -105,74 +233,106 @@ const DIFF_LINES_SHOWN: usize = 200;
 
 pub fn generate(common: &Common, options: &GenerateOptions) -> Result<Output, BadInput> {
     let loaded = common.load_spec()?;
-    let chart = helm::compile(&Renderer::builtin(), &loaded.spec)?;
+    let chart = helm::compile(&crate::render::templates::Templates::builtin(), &loaded.spec)?;
     let dir = options.out.join(&chart.name);
-    if options.check {
-        let diffs = helm::stale_files(&chart, &dir);
-        if diffs.is_empty() {
-            return Ok(Output::clean(format!("{} is current ({} files)\n", dir.display(), chart.files.len())));
+    if !options.check {
+        helm::write_chart(&chart, &dir)?;
+        let mut text = format!("wrote {} ({} files)\n\n{:<48} {:>6} {:>16} {:>9}\n", dir.display(), chart.files.len(), "template", "lines", "longest variant", "variants");
+        for report in &chart.report {
+            text.push_str(&format!("{:<48} {:>6} {:>16} {:>9}\n", report.file, report.lines, report.longest_variant, report.variants));
         }
-        let mut text = String::new();
-        let mut shown = 0;
-        for diff in &diffs {
-            if text.lines().count() >= DIFF_LINES_SHOWN {
-                break;
-            }
-            text.push_str(diff);
-            shown += 1;
-        }
-        if shown < diffs.len() {
-            text.push_str(&format!("... and {} more stale files\n", diffs.len() - shown));
-        }
-        let mut fix = String::from("chartgen");
-        if let Some(path) = &common.spec {
-            fix.push_str(&format!(" --spec {}", path.display()));
-        }
-        fix.push_str(" generate");
-        if options.out != std::path::Path::new(DEFAULT_OUT) {
-            fix.push_str(&format!(" --out {}", options.out.display()));
-        }
-        text.push_str(&format!("{} is stale: {} of {} files differ; run `{fix}`\n", dir.display(), diffs.len(), chart.files.len()));
-        return Ok(Output { text, findings: true });
+        return Ok(Output::clean(text));
     }
-    helm::write_chart(&chart, &dir)?;
-    let mut text = format!("wrote {} ({} files)\n\n{:<48} {:>6} {:>16} {:>9}\n", dir.display(), chart.files.len(), "template", "lines", "longest variant", "variants");
-    for report in &chart.report {
-        text.push_str(&format!("{:<48} {:>6} {:>16} {:>9}\n", report.file, report.lines, report.longest_variant, report.variants));
+    let diffs = helm::stale_files(&chart, &dir);
+    if diffs.is_empty() {
+        return Ok(Output::clean(format!("{} is current ({} files)\n", dir.display(), chart.files.len())));
     }
-    Ok(Output::clean(text))
+    let mut text = String::new();
+    let mut shown = 0;
+    for diff in &diffs {
+        if text.lines().count() >= DIFF_LINES_SHOWN {
+            break;
+        }
+        text.push_str(diff);
+        shown += 1;
+    }
+    if shown < diffs.len() {
+        text.push_str(&format!("... and {} more stale files\n", diffs.len() - shown));
+    }
+    let mut fix = String::from("chartgen");
+    if let Some(path) = &common.spec {
+        fix.push_str(&format!(" --spec {}", path.display()));
+    }
+    fix.push_str(" generate");
+    if options.out != Path::new(DEFAULT_OUT) {
+        fix.push_str(&format!(" --out {}", options.out.display()));
+    }
+    text.push_str(&format!("{} is stale: {} of {} files differ; run `{fix}`\n", dir.display(), diffs.len(), chart.files.len()));
+    Ok(Output { text, findings: true })
 }
-
-/// Where `generate` writes unless told otherwise.
-pub const DEFAULT_OUT: &str = "charts-out";
 
 /// `chartgen check`: every selected combination against the schemas, the
 /// references, the rules and the goldens; or `--list` of the combinations.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct CheckCommand {
-    pub options: CheckOptions,
+    /// Which combinations to check.
+    #[arg(long, value_enum, default_value_t)]
+    pub strategy: Strategy,
+    /// Only the combinations whose id matches this glob (`*` matches anything).
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Option<String>,
+    /// Write new and changed goldens, delete those of vanished combinations.
+    #[arg(long)]
+    pub update: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
     pub format: Format,
-    /// Print the combinations instead of checking them.
-    pub list: bool,
-    /// The Kubernetes version asked for; only the built-in one is available.
+    /// Directory of CRD manifests; their served versions' schemas validate custom resources.
+    #[arg(long, value_name = "DIR")]
+    pub crds: Option<PathBuf>,
+    /// Directory of the golden snapshots, instead of the spec's `check.golden`.
+    #[arg(long, value_name = "DIR")]
+    pub golden: Option<PathBuf>,
+    /// Check with the templates in this directory in place of the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Kubernetes version to validate against (only 1.33 is built in).
+    #[arg(long, value_name = "X")]
     pub kube_version: Option<String>,
-    pub colour: bool,
-    /// A file to write the report to instead of standard output.
+    /// Print each combination's id and flag values, and check nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+impl CheckCommand {
+    pub fn options(&self) -> CheckOptions {
+        CheckOptions {
+            strategy: self.strategy,
+            only: self.only.clone(),
+            update: self.update,
+            crds: self.crds.clone(),
+            golden: self.golden.clone(),
+            templates: self.templates.clone(),
+        }
+    }
 }
 
 pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput> {
     if let Some(asked) = &command.kube_version {
         let normalized = asked.trim_start_matches('v');
         if normalized != KUBERNETES_VERSION && !normalized.starts_with(&format!("{KUBERNETES_VERSION}.")) {
-            return Err(crate::diagnostic::Diagnostic::plain(format!("--kube-version {asked}: chartgen validates against Kubernetes {KUBERNETES_VERSION} only"))
+            return Err(Diagnostic::plain(format!("--kube-version {asked}: chartgen validates against Kubernetes {KUBERNETES_VERSION} only"))
                 .with_help(format!("omit --kube-version, or give {KUBERNETES_VERSION}"))
                 .into());
         }
     }
     let loaded = common.load_spec()?;
+    let options = command.options();
     if command.list {
-        let combinations = matrix::select(&loaded, command.options.strategy, command.options.only.as_deref())?;
+        let combinations = matrix::select(&loaded, options.strategy, options.only.as_deref())?;
         let width = combinations.iter().map(|c| c.id.len()).max().unwrap_or(0);
         let mut text = String::new();
         for combination in &combinations {
@@ -181,25 +341,24 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
         text.push_str(&format!("{} combinations\n", combinations.len()));
         return Ok(Output::clean(text));
     }
-    if command.options.update && command.options.golden.is_none() && loaded.is_builtin() {
-        return Err(crate::diagnostic::Diagnostic::plain("the goldens of the built-in example are part of chartgen and cannot be updated")
+    if options.update && options.golden.is_none() && loaded.is_builtin() {
+        return Err(Diagnostic::plain("the goldens of the built-in example are part of chartgen and cannot be updated")
             .with_help("give --golden DIR to write goldens there, or use a spec file of your own (chartgen init writes one)")
             .into());
     }
     let start = std::time::Instant::now();
-    let combinations = check::select(&loaded, &command.options)?;
+    let combinations = check::select(&loaded, &options)?;
     // The process ends after the report; dropping the compiled schemas would only cost time.
-    let checker: &check::Checker = Box::leak(Box::new(check::Checker::new(&loaded, &command.options)?));
-    let mut report = checker.run(&loaded, combinations, &command.options)?;
+    let checker: &check::Checker = Box::leak(Box::new(check::Checker::new(&loaded, &options)?));
+    let mut report = checker.run(&loaded, combinations, &options)?;
     report.elapsed = start.elapsed();
     let findings = report.fails(common.deny_warnings(&loaded));
-    let text = report::format(&report, command.format, command.colour);
     match &command.output {
         Some(path) => {
-            std::fs::write(path, text).map_err(|e| crate::diagnostic::Diagnostic::plain(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, command.format.write(&report, false)).map_err(|e| Diagnostic::plain(format!("cannot write {}: {e}", path.display())))?;
             Ok(Output { text: format!("wrote {}: {}\n", path.display(), report::summary(&report)), findings })
         }
-        None => Ok(Output { text, findings }),
+        None => Ok(Output { text: command.format.write(&report, colour(std::io::stdout().is_terminal())), findings }),
     }
 }
 
@@ -209,98 +368,84 @@ pub fn rules(common: &Common, markdown: bool) -> Result<Output, BadInput> {
     if markdown {
         return Ok(Output::clean(rules::markdown()));
     }
-    let loaded = common.load_spec()?;
-    let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
+    let config = rules::Config::new(&common.load_spec()?.spec.lint);
     let mut text = String::new();
     for rule in rules::registry() {
         let doc = rule.doc();
-        let severity = config.severity(doc.code).map_or("off", rules::Severity::as_str);
-        text.push_str(&format!("{}  {:<26} {:<8} {}\n", doc.code, doc.name, severity, rules::first_sentence(doc.checks)));
+        let severity = config.severity(doc.code).map_or("off", |s| s.as_str());
+        text.push_str(&format!("{}  {:<26} {:<8} {}\n", doc.code, doc.code.name(), severity, rules::first_sentence(doc.checks)));
     }
     Ok(Output::clean(text))
 }
 
 /// `chartgen explain CODE|NAME`: one rule's doc, with the severity the spec gives it.
-pub fn explain(common: &Common, code: &str) -> Result<Output, BadInput> {
-    let Some(rule) = rules::find(code) else {
-        let names: Vec<&str> = rules::registry().iter().flat_map(|r| [r.doc().code, r.doc().name]).collect();
-        let help = crate::diagnostic::nearest(code, names.iter().copied()).map_or("`chartgen rules` lists the codes and names".to_string(), |n| format!("did you mean `{n}`?"));
-        return Err(crate::diagnostic::Diagnostic::plain(format!("`{code}` is not a rule code or name")).with_help(help).into());
-    };
+pub fn explain(common: &Common, code: crate::codes::RuleCode) -> Result<Output, BadInput> {
     let loaded = common.load_spec()?;
-    let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
-    let doc = rule.doc();
+    let doc = rules::rule(code).doc();
     let mut text = rules::explain(doc);
-    match config.severity(doc.code) {
+    match rules::Config::new(&loaded.spec.lint).severity(code) {
         None => text.push_str(&format!("\nThe spec ({}) disables this rule.\n", loaded.name())),
-        Some(severity) if severity != doc.severity => {
-            text.push_str(&format!("\nThe spec ({}) runs it as {} instead.\n", loaded.name(), severity.as_str()));
-        }
+        Some(severity) if severity != doc.severity => text.push_str(&format!("\nThe spec ({}) runs it as {} instead.\n", loaded.name(), severity.as_str())),
         Some(_) => {}
     }
     Ok(Output::clean(text))
 }
 
 /// `chartgen lint`: the lint rules on the rendering of one set of values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Args)]
 pub struct LintCommand {
+    #[command(flatten)]
     pub values: ValueInputs,
-    pub release_name: String,
-    pub namespace: String,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
     pub format: Format,
-    pub colour: bool,
 }
 
 pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> {
-    let start = std::time::Instant::now();
     let loaded = common.load_spec()?;
-    let config = rules::Config::new(&loaded.spec.lint, &loaded.tree)?;
-    let release = Release::new(&command.release_name, &command.namespace)?;
+    let release = command.release.release()?;
     let values = values::load(&loaded.spec, &command.values)?;
-    let renderer = Renderer::builtin();
-    let manifests = renderer.render(&loaded.spec, &values.values, &release)?;
-    let tree = values.tree.to_json();
-    let subject = rules::Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
-    let findings = check::lint_findings(&renderer, &config, &subject, &values.tree, &rules::DocumentCache::default());
-    let flags = matrix::flags_of(&tree);
-    let result = check::CombinationResult {
-        combination: matrix::Combination { id: "values".to_string(), flags, scenario: None },
-        documents: manifests.iter().map(|m| check::Document { kind: m.kind().into(), name: m.name().into(), source: m.source.clone() }).collect(),
-        findings,
-        golden: None,
-    };
-    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), spec: loaded.name(), results: vec![result], runbooks: Vec::new(), deleted: Vec::new(), elapsed: start.elapsed() };
-    Ok(Output { text: report::format(&report, command.format, command.colour), findings: report.fails(common.deny_warnings(&loaded)) })
+    let report = check::lint(&loaded, &values, &release)?;
+    Ok(Output { text: command.format.write(&report, colour(std::io::stdout().is_terminal())), findings: report.fails(common.deny_warnings(&loaded)) })
 }
 
 /// `chartgen docs FILE...`: runbook commands against the values model.
-pub fn docs(common: &Common, files: &[PathBuf], format: Format, colour: bool) -> Result<Output, BadInput> {
-    let start = std::time::Instant::now();
+#[derive(Debug, Clone, Args)]
+pub struct DocsCommand {
+    /// Markdown files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn docs(common: &Common, command: &DocsCommand) -> Result<Output, BadInput> {
     let loaded = common.load_spec()?;
-    let files: Vec<crate::place::Place> = files.iter().cloned().map(crate::place::Place::Disk).collect();
-    let runbooks = check::runbook_results(&loaded, &files)?;
-    let report = check::CheckReport { chart: loaded.spec.chart.name.clone(), spec: loaded.name(), results: Vec::new(), runbooks, deleted: Vec::new(), elapsed: start.elapsed() };
-    Ok(Output { text: report::format(&report, format, colour), findings: report.fails(common.deny_warnings(&loaded)) })
+    let files: Vec<Place> = command.files.iter().cloned().map(Place::Disk).collect();
+    let report = check::runbooks(&loaded, &files)?;
+    Ok(Output { text: command.format.write(&report, colour(std::io::stdout().is_terminal())), findings: report.fails(common.deny_warnings(&loaded)) })
 }
 
 /// `chartgen drill`: the rendered backup and verify scripts against a real database.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Args)]
 pub struct DrillCommand {
+    #[command(flatten)]
     pub values: ValueInputs,
-    pub release_name: String,
-    pub namespace: String,
+    #[command(flatten)]
     pub target: drill::Target,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
 }
 
 pub fn drill(common: &Common, command: &DrillCommand) -> Result<Output, BadInput> {
     let loaded = common.load_spec()?;
-    let release = Release::new(&command.release_name, &command.namespace)?;
-    // The drill runs the backup and the verify job, whatever the values say of them.
-    let mut inputs = command.values.clone();
-    inputs.set.push("backup.enabled=true,backup.verify.enabled=true".to_string());
-    let values = values::load(&loaded.spec, &inputs)?;
-    let work = tempfile::tempdir().map_err(|e| crate::diagnostic::Diagnostic::plain(format!("cannot create a work directory: {e}")))?;
-    let steps = drill::run(&loaded.spec, &values.values, &release, &command.target, work.path())?;
+    let release = command.release.release()?;
+    let values = values::load_with(&loaded.spec, &command.values, &drill::flags())?;
+    let work = tempfile::tempdir().map_err(|e| Diagnostic::plain(format!("cannot create a work directory: {e}")))?;
+    let steps = drill::run(&loaded.spec, &values, &release, &command.target, work.path())?;
     let mut text = String::new();
     for step in &steps {
         text.push_str(&format!("{} {:<20} {:>8.2} s\n", if step.ok { "ok  " } else { "FAIL" }, step.name, step.elapsed.as_secs_f64()));
@@ -308,14 +453,23 @@ pub fn drill(common: &Common, command: &DrillCommand) -> Result<Output, BadInput
             text.push_str(&format!("      {line}\n"));
         }
     }
-    let verified = steps.last().is_some_and(|s| s.ok && s.name.starts_with("verify/"));
+    let verified = steps.last().is_some_and(|s| s.ok && s.job == crate::components::Component::Verify);
     text.push_str(if verified { "the newest dump restores and passes the sanity queries\n" } else { "the drill failed\n" });
     Ok(Output { text, findings: !verified })
 }
 
-/// `chartgen init`: a commented spec for a new application in `dir`.
-pub fn init(dir: &std::path::Path, answers: &crate::init::Answers) -> Result<Output, BadInput> {
-    Ok(Output::clean(crate::init::write(dir, answers)?))
+/// `chartgen init`: a commented spec for a new application.
+#[derive(Debug, Clone, Args)]
+pub struct InitCommand {
+    #[command(flatten)]
+    pub answers: Answers,
+    /// Directory to write chartgen.yaml into.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+pub fn init(command: &InitCommand) -> Result<Output, BadInput> {
+    Ok(Output::clean(crate::init::write(&command.dir, &command.answers)?))
 }
 
 /// `chartgen spec-schema`: the JSON Schema of `chartgen.yaml`.

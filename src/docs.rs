@@ -10,20 +10,17 @@
 use std::path::Path;
 
 use crate::diagnostic::{BadInput, Diagnostic, Origin};
+use crate::codes::Code;
+use crate::place::Place;
 use crate::shell::missing_options;
-use crate::rules::Severity;
+use crate::spec::lint::Severity;
 use crate::spec::Spec;
 use crate::values;
-
-/// Code of a runbook command that does not fit the values model.
-pub const VALUES_DRIFT: &str = "docs-values";
-/// Code of a runbook `pg_dump` without the canonical options.
-pub const PG_DUMP_DRIFT: &str = "docs-pg-dump";
 
 /// One problem in a runbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocFinding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub line: usize,
     pub message: String,
@@ -85,7 +82,7 @@ pub fn check_runbook(spec: &Spec, markdown: &str, dir: &Path) -> Vec<DocFinding>
             let missing = missing_options(&words[at..].join(" "));
             if !missing.is_empty() {
                 findings.push(DocFinding {
-                    code: PG_DUMP_DRIFT,
+                    code: Code::DocsPgDump,
                     severity: Severity::Error,
                     line: command.lines[at],
                     message: format!("this pg_dump lacks {} (the chart dumps with --format=custom --no-owner --no-acl)", missing.join(", ")),
@@ -149,7 +146,7 @@ fn helm_findings(spec: &Spec, command: &Command, dir: &Path) -> Vec<DocFinding> 
     };
     let mut findings: Vec<DocFinding> = problems
         .iter()
-        .map(|diagnostic| DocFinding { code: VALUES_DRIFT, severity: Severity::Error, line: line_of(diagnostic).unwrap_or(command.line), message: diagnostic_text(diagnostic) })
+        .map(|diagnostic| DocFinding { code: Code::DocsValues, severity: Severity::Error, line: line_of(diagnostic).unwrap_or(command.line), message: diagnostic_text(diagnostic) })
         .collect();
     findings.sort_by_key(|f| f.line);
     findings
@@ -163,16 +160,12 @@ fn diagnostic_text(diagnostic: &Diagnostic) -> String {
     }
 }
 
-/// Reads and checks runbooks; a file that cannot be read is bad input.
-pub fn check_files(spec: &Spec, files: &[crate::place::Place]) -> Result<Vec<(String, Vec<DocFinding>)>, BadInput> {
-    let mut out = Vec::new();
-    for file in files {
-        let text = file.read_to_string().map_err(|e| Diagnostic::plain(format!("cannot read {file}: {e}")))?;
-        // A built-in runbook names no values file a user has.
-        let dir = file.disk().map_or(Path::new("/nonexistent"), |f| f.parent().unwrap_or(Path::new(".")));
-        out.push((file.to_string(), check_runbook(spec, &text, dir)));
-    }
-    Ok(out)
+/// Reads and checks a runbook; a file that cannot be read is bad input.
+pub fn check_file(spec: &Spec, file: &Place) -> Result<Vec<DocFinding>, BadInput> {
+    let text = file.read_to_string().map_err(|e| Diagnostic::plain(format!("cannot read {file}: {e}")))?;
+    // A built-in runbook names no values file a user has.
+    let dir = file.disk().map_or(Path::new("/nonexistent"), |f| f.parent().unwrap_or(Path::new(".")));
+    Ok(check_runbook(spec, &text, dir))
 }
 
 #[cfg(test)]

@@ -16,27 +16,39 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::components::Component;
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::extract::{containers, script, Manifest};
-use crate::render::{Release, Renderer};
+use crate::render::templates::Templates;
+use crate::render::Release;
 use crate::spec::Spec;
-use crate::values::Values;
+use crate::values::LoadedValues;
 
 /// Where the drill runs the scripts against.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Target {
+    /// The database to back up: postgres://user:password@host:port/database.
+    #[arg(long, value_name = "URL")]
     pub database_url: String,
-    /// The PVC sink's directory.
+    /// Local directory that stands for the backup PVC (the PVC sink).
+    #[arg(long, value_name = "DIR")]
     pub pvc_dir: Option<PathBuf>,
+    /// S3 API endpoint to use instead of the values' (the S3 sink); credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+    #[arg(long, value_name = "URL")]
     pub s3_endpoint: Option<String>,
+    /// Run only the verify job, on what the sink already holds.
+    #[arg(long)]
     pub verify_only: bool,
-    /// The shell the scripts run with: `/bin/sh`, as the images run them.
+    /// The POSIX shell to run the scripts with.
+    #[arg(long, default_value = "/bin/sh", value_name = "PATH")]
     pub shell: PathBuf,
 }
 
 /// One step of the drill.
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// The job the step belongs to.
+    pub job: Component,
     /// `backup/dump`, `verify/verify`, ...
     pub name: String,
     pub ok: bool,
@@ -47,10 +59,18 @@ pub struct Step {
 
 /// A rendered container the drill runs.
 struct Runnable {
+    /// The container's name.
     name: String,
     script: String,
     env: Vec<(String, String)>,
-    mounts: Vec<(String, String)>,
+    mounts: Vec<Mount>,
+}
+
+/// A volume a container mounts, and whether a PersistentVolumeClaim backs it.
+struct Mount {
+    volume: String,
+    path: String,
+    on_claim: bool,
 }
 
 /// The database connection, as libpq's variables.
@@ -76,8 +96,8 @@ fn database_env(url: &str) -> Result<BTreeMap<&'static str, String>, BadInput> {
 }
 
 /// The containers of the CronJob of `component`, in the order the pod runs them.
-fn runnables(manifests: &[Manifest], component: &str) -> Vec<Runnable> {
-    let Some(document) = manifests.iter().position(|m| m.kind() == "CronJob" && m.object["metadata"]["labels"]["app.kubernetes.io/component"] == component) else {
+fn runnables(manifests: &[Manifest], component: Component) -> Vec<Runnable> {
+    let Some(document) = manifests.iter().position(|m| m.kind() == "CronJob" && Component::of(&m.object) == Some(component)) else {
         return Vec::new();
     };
     containers(manifests)
@@ -91,13 +111,15 @@ fn runnables(manifests: &[Manifest], component: &str) -> Vec<Runnable> {
                 .flatten()
                 .map(|e| (e["name"].as_str().unwrap_or_default().to_string(), e["value"].as_str().map(str::to_string).unwrap_or_default()))
                 .collect();
-            let mounts = c.value["volumeMounts"]
+            let mounts: Vec<(String, String)> = c.value["volumeMounts"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .map(|m| (m["name"].as_str().unwrap_or_default().to_string(), m["mountPath"].as_str().unwrap_or_default().to_string()))
                 .collect();
-            Some(Runnable { name: format!("{component}/{}", c.value["name"].as_str().unwrap_or_default()), script: text, env, mounts })
+            let claim = |volume: &str| c.pod["volumes"].as_array().into_iter().flatten().any(|v| v["name"] == volume && v["persistentVolumeClaim"].is_object());
+            let mounts = mounts.into_iter().map(|(volume, path): (String, String)| Mount { on_claim: claim(&volume), volume, path }).collect();
+            Some(Runnable { name: c.value["name"].as_str().unwrap_or_default().to_string(), script: text, env, mounts })
         })
         .collect()
 }
@@ -135,9 +157,20 @@ fn running_as_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// The flags the drill sets whatever the values say: it runs the backup and the verify job.
+pub fn flags() -> crate::values::flags::Assignment {
+    let mut flags = crate::values::flags::Assignment::new();
+    for path in ["backup.enabled", "backup.verify.enabled"] {
+        flags.insert(crate::values::flags::ValuePath::parse(path), true.into());
+    }
+    flags
+}
+
 /// Runs the drill: the backup, then the verify job, each container in turn.
-pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, work: &Path) -> Result<Vec<Step>, BadInput> {
-    let manifests = Renderer::builtin().render(spec, values, release)?;
+/// `values` must set the drill's [`flags`].
+pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Target, work: &Path) -> Result<Vec<Step>, BadInput> {
+    let values = &loaded.values;
+    let manifests = Templates::builtin().render(spec, values, release)?;
     let database = database_env(&target.database_url)?;
     let pvc = values.backup.sink == crate::values::Sink::Pvc;
     if pvc && target.pvc_dir.is_none() {
@@ -153,22 +186,22 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
     let mut steps = Vec::new();
     let mut jobs = Vec::new();
     if !target.verify_only {
-        jobs.push("backup");
+        jobs.push(Component::Backup);
     }
-    jobs.push("verify");
+    jobs.push(Component::Verify);
     for job in jobs {
         // A pod's emptyDirs are fresh for each run of its job.
-        let pod_dir = work.join(job);
+        let pod_dir = work.join(job.label());
         let mut volumes: BTreeMap<String, PathBuf> = BTreeMap::new();
         for runnable in runnables(&manifests, job) {
             let mut env: BTreeMap<String, String> = BTreeMap::new();
             env.insert("PATH".into(), path.clone());
             let unprivileged = root && runnable.script.contains("initdb");
-            for (volume, mount) in &runnable.mounts {
-                let local = match (volume.as_str(), &target.pvc_dir) {
+            for Mount { volume, path: mount, on_claim } in &runnable.mounts {
+                let local = match &target.pvc_dir {
                     // The user's directory is never re-owned: an unprivileged script reads a copy of its dumps.
-                    ("backups", Some(dir)) if unprivileged => copy_dumps(dir, &pod_dir.join(volume)).map_err(io)?,
-                    ("backups", Some(dir)) => dir.clone(),
+                    Some(dir) if *on_claim && unprivileged => copy_dumps(dir, &pod_dir.join(volume)).map_err(io)?,
+                    Some(dir) if *on_claim => dir.clone(),
                     _ => volumes.entry(volume.clone()).or_insert_with(|| pod_dir.join(volume)).clone(),
                 };
                 std::fs::create_dir_all(&local).map_err(io)?;
@@ -219,7 +252,7 @@ pub fn run(spec: &Spec, values: &Values, release: &Release, target: &Target, wor
             let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
             text.push_str(&String::from_utf8_lossy(&output.stderr));
             let ok = output.status.success();
-            steps.push(Step { name: runnable.name, ok, elapsed: started.elapsed(), output: text });
+            steps.push(Step { job, name: format!("{}/{}", job.label(), runnable.name), ok, elapsed: started.elapsed(), output: text });
             if !ok {
                 return Ok(steps);
             }

@@ -12,15 +12,19 @@ use crate::spec::SPEC_FILE;
 pub const SCHEMA_FILE: &str = "chartgen.schema.json";
 
 /// What `init` asks for on its command line.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct Answers {
-    /// The application's name; the directory's when absent.
+    /// The application's name; the directory's name when absent.
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// The server image, `repository:tag`.
+    /// The application's server image, repository:tag.
+    #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
-    /// The database; the name with `_` for `-` when absent.
+    /// The database the application uses; the name with `_` for `-` when absent.
+    #[arg(long, value_name = "NAME")]
     pub database: Option<String>,
-    /// Metric names the application exports.
+    /// A metric the application exports; repeat for each.
+    #[arg(long = "metric", value_name = "NAME")]
     pub metrics: Vec<String>,
 }
 

@@ -7,12 +7,15 @@
 //! on top for the command-line entry points.
 
 pub mod check;
+pub mod codes;
 pub mod commands;
+pub mod components;
 pub mod de;
 pub mod diagnostic;
 pub mod docs;
 pub mod drill;
 pub mod extract;
+pub mod findings;
 pub mod helm;
 pub mod init;
 pub mod matrix;

@@ -8,17 +8,16 @@
 //! every pair of axis values that can occur together. Each combination's
 //! values are the spec's `check.values` with the flags set on top.
 
-use std::collections::{BTreeMap, BTreeSet};
-use crate::place::Place;
+use std::collections::BTreeSet;
 
-use crate::diagnostic::BadInput;
-use crate::diagnostic::Origin;
+use crate::diagnostic::{BadInput, Origin};
+use crate::place::Place;
 use crate::source::Node;
 use crate::spec::{LoadedSpec, Spec};
-use crate::values::{self, Flag, LoadedValues};
+use crate::values::flags::{flag_defaults, model_flags, Flag, FlagValue};
+use crate::values::{self, LoadedValues};
 
-/// Flag path → value, for the flags a combination sets.
-pub type Assignment = BTreeMap<String, serde_json::Value>;
+pub use crate::values::flags::Assignment;
 
 /// One combination of flag values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,21 +33,17 @@ pub struct Combination {
 impl Combination {
     /// The flags as `path=value` words: `backup.enabled=true backup.sink=s3`.
     pub fn describe(&self) -> String {
-        let word = |(path, value): (&String, &serde_json::Value)| match value {
-            serde_json::Value::String(text) => format!("{path}={text}"),
-            other => format!("{path}={other}"),
-        };
-        self.flags.iter().map(word).collect::<Vec<_>>().join(" ")
+        self.flags.describe()
     }
 }
 
 /// How combinations are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Strategy {
-    /// Every combination.
+    /// Every combination the dependencies between flags leave distinct.
     #[default]
     Full,
-    /// Few combinations that still cover every pair of axis values.
+    /// Few combinations that cover every pair of flag values.
     Pairwise,
 }
 
@@ -95,28 +90,16 @@ pub fn scenarios(spec: &LoadedSpec) -> Result<Vec<Combination>, BadInput> {
     for path in paths {
         let mut combination = Combination { id: format!("scenario-{}", path.stem()), flags: Assignment::new(), scenario: Some(path) };
         let loaded = values(spec, &combination)?;
-        combination.flags = flags_of(&loaded.tree.to_json());
+        combination.flags = Assignment::of_tree(model_flags(), &loaded.tree.to_json());
         out.push(combination);
     }
     Ok(out)
 }
 
-/// The flags a values tree sets, leaving out those whose dependency does not hold.
-pub fn flags_of(values: &serde_json::Value) -> Assignment {
-    let mut flags = Assignment::new();
-    for flag in values::flags() {
-        if applies(&flag, &flags) {
-            let value = flag.path.split('.').fold(values, |node, key| &node[key]).clone();
-            flags.insert(flag.path, value);
-        }
-    }
-    flags
-}
-
 /// The combinations a check runs: the strategy's, then the scenarios,
 /// keeping those whose id matches `only` (a glob: `*` matches anything).
 pub fn select(spec: &LoadedSpec, strategy: Strategy, only: Option<&str>) -> Result<Vec<Combination>, BadInput> {
-    let all = full(&spec.spec, &values::flags());
+    let all = full(&spec.spec, model_flags());
     let mut chosen = match strategy {
         Strategy::Full => all,
         Strategy::Pairwise => pairwise(&all),
@@ -129,11 +112,6 @@ pub fn select(spec: &LoadedSpec, strategy: Strategy, only: Option<&str>) -> Resu
     Ok(chosen)
 }
 
-/// Whether `flag`'s dependency holds under `assignment`.
-fn applies(flag: &Flag, assignment: &Assignment) -> bool {
-    flag.requires.as_ref().is_none_or(|(path, value)| assignment.get(path) == Some(value))
-}
-
 /// Every combination, with flags whose dependency fails left out.
 pub fn full(spec: &Spec, flags: &[Flag]) -> Vec<Combination> {
     let mut assignments = vec![Assignment::new()];
@@ -141,21 +119,14 @@ pub fn full(spec: &Spec, flags: &[Flag]) -> Vec<Combination> {
         assignments = assignments
             .into_iter()
             .flat_map(|partial| {
-                if !applies(flag, &partial) {
+                if !flag.applies(&partial) {
                     return vec![partial];
                 }
-                flag.domain
-                    .iter()
-                    .map(|value| {
-                        let mut next = partial.clone();
-                        next.insert(flag.path.clone(), value.clone());
-                        next
-                    })
-                    .collect()
+                flag.domain.iter().map(|value| partial.with(&flag.path, value)).collect()
             })
             .collect();
     }
-    let defaults = values::flag_defaults(spec);
+    let defaults = flag_defaults(spec);
     assignments.into_iter().map(|assignment| combination(flags, &defaults, assignment)).collect()
 }
 
@@ -173,18 +144,18 @@ fn combination(all: &[Flag], defaults: &Assignment, flags: Assignment) -> Combin
 
 /// A flag's value in an id: `backup` for `backup.enabled=true`, `no-postgresql`
 /// for `postgresql.enabled=false`, `sink-s3`, `auth-create`.
-fn token(flag: &Flag, value: &serde_json::Value) -> String {
-    let segments: Vec<&str> = flag.path.split('.').collect();
-    let name = match segments.as_slice() {
-        [.., owner, "enabled"] => owner.to_string(),
+fn token(flag: &Flag, value: &FlagValue) -> String {
+    let keys = flag.path.keys();
+    let name = match keys {
+        [.., owner, last] if last == "enabled" => owner.clone(),
         [.., owner, last] => format!("{owner}-{last}"),
-        [only] => only.to_string(),
+        [only] => only.clone(),
         [] => String::new(),
     };
     match value {
-        serde_json::Value::Bool(true) => name,
-        serde_json::Value::Bool(false) => format!("no-{name}"),
-        other => format!("{}-{}", segments.last().copied().unwrap_or_default(), other.as_str().unwrap_or_default()),
+        FlagValue::Bool(true) => name,
+        FlagValue::Bool(false) => format!("no-{name}"),
+        FlagValue::Choice(text) => format!("{}-{text}", keys.last().map(String::as_str).unwrap_or_default()),
     }
 }
 
@@ -193,30 +164,16 @@ fn token(flag: &Flag, value: &serde_json::Value) -> String {
 pub fn user_tree(spec: &LoadedSpec, combination: &Combination) -> Result<Node, BadInput> {
     let mut tree = spec.tree.get("check.values").cloned().unwrap_or_else(|| Node::empty_map(Origin::Default));
     if let Some(path) = &combination.scenario {
-        values::merge_maps(&mut tree, crate::source::load_place(path)?);
+        crate::source::merge_maps(&mut tree, crate::source::load_place(path)?);
         return Ok(tree);
     }
-    let mut flags = serde_json::Map::new();
-    for (path, value) in &combination.flags {
-        let mut target = &mut flags;
-        let mut keys: Vec<&str> = path.split('.').collect();
-        let last = keys.pop().expect("a flag path has a key");
-        for key in keys {
-            target = target
-                .entry(key.to_string())
-                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
-                .as_object_mut()
-                .expect("flag paths nest in maps");
-        }
-        target.insert(last.to_string(), value.clone());
-    }
-    values::merge_maps(&mut tree, Node::from_json(&serde_json::Value::Object(flags), &Origin::Default));
+    crate::source::merge_maps(&mut tree, Node::from_json(&combination.flags.to_tree(), &Origin::Default));
     Ok(tree)
 }
 
 /// The checked values of a combination.
 pub fn values(spec: &LoadedSpec, combination: &Combination) -> Result<LoadedValues, BadInput> {
-    values::from_user_tree_over(&spec.spec, user_tree(spec, combination)?, spec.defaults().clone())
+    values::from_user_tree(&spec.spec, user_tree(spec, combination)?)
 }
 
 #[cfg(test)]
@@ -225,16 +182,17 @@ mod tests {
 
     #[test]
     fn a_flag_whose_dependency_fails_is_not_varied() {
-        let combinations = full(&crate::spec::load(None).unwrap().spec, &values::flags());
+        let combinations = full(&crate::spec::load(None).unwrap().spec, model_flags());
         // postgresql: enabled (auth.create 2 ways) or not = 3; backup: off, or (s3, pvc with create 2 ways)
         // with verify 2 ways = 1 + 3 * 2 = 7; viaHook 2; rules 2; network policies 2.
         assert_eq!(combinations.len(), 3 * 7 * 2 * 2 * 2);
-        assert!(combinations.iter().all(|c| c.flags.get("backup.enabled") == Some(&true.into()) || !c.flags.contains_key("backup.sink")));
+        let (enabled, sink) = (crate::values::flags::ValuePath::parse("backup.enabled"), crate::values::flags::ValuePath::parse("backup.sink"));
+        assert!(combinations.iter().all(|c| c.flags.get(&enabled) == Some(&true.into()) || c.flags.get(&sink).is_none()));
     }
 
     #[test]
     fn pairwise_covers_every_pair_with_fewer_combinations() {
-        let all = full(&crate::spec::load(None).unwrap().spec, &values::flags());
+        let all = full(&crate::spec::load(None).unwrap().spec, model_flags());
         let chosen = pairwise(&all);
         assert!(chosen.len() < all.len() / 3, "{} of {}", chosen.len(), all.len());
         let pairs = |c: &Combination| {
@@ -248,7 +206,7 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_name_what_differs_from_the_defaults() {
-        let combinations = full(&crate::spec::load(None).unwrap().spec, &values::flags());
+        let combinations = full(&crate::spec::load(None).unwrap().spec, model_flags());
         let ids: std::collections::BTreeSet<&str> = combinations.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids.len(), combinations.len());
         assert!(ids.contains("defaults"));

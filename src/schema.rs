@@ -9,23 +9,12 @@
 //! values.yaml walks the default values beside the schema and writes each
 //! field's description above it.
 
-use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 
 use crate::yaml;
 use crate::spec::{ParameterKind, Spec};
-use crate::values::{Values, STANDARD_LABELS};
-
-/// The schema as the types give it, with the `x-chartgen-flag` and
-/// `x-chartgen-external` marks; generated once.
-pub fn raw_values_schema() -> &'static Value {
-    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let mut settings = SchemaSettings::draft07();
-        settings.inline_subschemas = true;
-        settings.into_generator().into_root_schema_for::<Values>().to_value()
-    })
-}
+use crate::values::flags::model_flags;
+use crate::values::{raw_values_schema, Values, STANDARD_LABELS};
 
 /// The strict `values.schema.json` for a spec.
 pub fn values_schema(spec: &Spec) -> Value {
@@ -36,6 +25,7 @@ pub fn values_schema(spec: &Spec) -> Value {
     let rules = &mut root["properties"]["monitoring"]["properties"]["prometheusRules"]["properties"];
     rules["thresholds"] = thresholds_schema(spec);
     key_schemas(&mut schema);
+    mark_flags(&mut schema);
     let rules = &mut schema["properties"]["monitoring"]["properties"]["prometheusRules"]["properties"];
     rules["labels"]["propertyNames"]["not"] = json!({ "enum": STANDARD_LABELS });
     for path in ["postgresql.auth.username", "postgresql.auth.database", "externalDatabase.database"] {
@@ -48,6 +38,15 @@ pub fn values_schema(spec: &Spec) -> Value {
     ]);
     schema.as_object_mut().expect("object").insert("allOf".into(), conditions);
     schema
+}
+
+/// Each flag's field says it is one, and under which flag value it matters
+/// (`backup.enabled=true`), for editors and readers of the schema.
+fn mark_flags(schema: &mut Value) {
+    for flag in model_flags() {
+        let requires = flag.requires.as_ref().map_or(String::new(), |(path, value)| format!("{path}={value}"));
+        property_mut(schema, &flag.path.to_string())["x-chartgen-flag"] = json!(requires);
+    }
 }
 
 /// A map's keys get their whole schema as `propertyNames`: the

@@ -139,27 +139,10 @@ pub const ALIAS_BUDGET: usize = 100_000;
 /// How deeply collections may nest.
 pub const MAX_DEPTH: usize = 200;
 
-/// The largest file chartgen reads (a values file, a spec, a runbook, a
-/// CRD): far above any real one, and small enough that `-f /dev/zero` or a
-/// runaway file is refused at once instead of filling memory.
-pub const MAX_FILE_BYTES: u64 = 8 << 20;
-
-/// Reads a whole file of at most [`MAX_FILE_BYTES`], without reading more
-/// than one byte past the limit.
-pub fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!("it is larger than {} MiB, the most chartgen reads", MAX_FILE_BYTES >> 20)));
-    }
-    Ok(bytes)
-}
-
 /// Reads a YAML file into a located tree. An empty document is an empty map.
 pub fn load_file(path: &std::path::Path) -> Result<Node, Diagnostic> {
     let name = path.display().to_string();
-    let bytes = read_limited(path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
+    let bytes = crate::place::read_limited(path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
     load_bytes(&name, bytes)
 }
 
@@ -494,6 +477,21 @@ fn go_float(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
+/// Helm's `mergeMaps`: maps merge key by key, anything else replaces.
+pub fn merge_maps(dest: &mut Node, src: Node) {
+    let (Value::Map(dest_map), Value::Map(src_map)) = (&mut dest.value, src.value) else { return };
+    for (key, member) in src_map {
+        match dest_map.get_mut(&key) {
+            Some(existing) if matches!(existing.node.value, Value::Map(_)) && matches!(member.node.value, Value::Map(_)) => {
+                merge_maps(&mut existing.node, member.node);
+            }
+            _ => {
+                dest_map.insert(key, member);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,5 +561,12 @@ mod tests {
         let err = load_str(&Source::new("v.yaml", "a: 1\na: 2\n")).unwrap_err();
         assert_eq!(err.origin.location(), "v.yaml:2:1");
         assert!(err.message.contains("duplicate key `a`"));
+    }
+
+    #[test]
+    fn merge_maps_merges_maps_and_replaces_the_rest() {
+        let mut dest = Node::from_json(&serde_json::json!({"a": {"b": 1}, "l": [1, 2]}), &Origin::Default);
+        merge_maps(&mut dest, Node::from_json(&serde_json::json!({"a": {"c": 2}, "l": [3]}), &Origin::Default));
+        assert_eq!(dest.to_json(), serde_json::json!({"a": {"b": 1, "c": 2}, "l": [3]}));
     }
 }

@@ -60,7 +60,7 @@ pub const MAX_INDEX: usize = 65536;
 /// `[0]` once overflowed chartgen's stack. This is the depth a values file
 /// may have ([`crate::source::MAX_DEPTH`]), so no tree chartgen holds is
 /// deeper, and the walks that recurse once per level (this parser,
-/// `Node::to_json`, `values::merge_maps` and `coalesce`, deserialization,
+/// `Node::to_json`, `source::merge_maps` and `coalesce`, deserialization,
 /// dropping a tree) stay far from the end of even a 2 MiB thread stack.
 pub const MAX_DEPTH: usize = crate::source::MAX_DEPTH;
 
@@ -892,8 +892,8 @@ mod tests {
                 parse_into(&arg, kind, &mut root).unwrap();
                 let json = root.to_json();
                 let mut merged = Node::empty_map(Origin::Default);
-                crate::values::merge_maps(&mut merged, root.clone());
-                crate::values::merge_maps(&mut merged, root);
+                crate::source::merge_maps(&mut merged, root.clone());
+                crate::source::merge_maps(&mut merged, root);
                 assert_eq!(merged.to_json(), json);
             }
         });

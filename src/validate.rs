@@ -34,13 +34,20 @@ pub struct Problem {
     pub message: String,
 }
 
-/// A compiled schema, where in it a kind's definition starts, and where it came from.
+/// Whose schema a kind has: Kubernetes' own, or a custom resource's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaKind {
+    Core,
+    Custom,
+}
+
+/// A compiled schema, where in it a kind's definition starts, and whose it is.
 struct KindSchema {
     validator: Arc<jsonschema::Validator>,
     schema: Arc<Value>,
     /// The kind's definition in `schema`, or `None` when the whole schema is the kind's.
     definition: Option<String>,
-    source: String,
+    kind: SchemaKind,
 }
 
 /// Every validator a check needs, compiled once.
@@ -193,14 +200,14 @@ impl Validators {
                     validator: validator.clone(),
                     schema: schema.clone(),
                     definition: Some(kind.definition),
-                    source: format!("k8s-openapi (Kubernetes {KUBERNETES_VERSION})"),
+                    kind: SchemaKind::Core,
                 },
             );
         }
         // In order, so that a CRD given with --crds replaces the shipped schema of its kind.
-        for (validator, schema, source) in custom? {
+        for (validator, schema, _) in custom? {
             let key = (schema["properties"]["apiVersion"]["const"].as_str().unwrap_or_default().to_string(), schema["properties"]["kind"]["const"].as_str().unwrap_or_default().to_string());
-            kinds.insert(key, KindSchema { validator: Arc::new(validator), schema: Arc::new(schema), definition: None, source });
+            kinds.insert(key, KindSchema { validator: Arc::new(validator), schema: Arc::new(schema), definition: None, kind: SchemaKind::Custom });
         }
         Ok(Validators { values: values?, values_schema, kinds })
     }
@@ -210,13 +217,13 @@ impl Validators {
         problems(&self.values, &self.values_schema, &self.values_schema, values)
     }
 
-    /// Problems of one document against the schema of its kind, and the schema's source.
-    pub fn document(&self, object: &Value) -> (Vec<Problem>, Option<&str>) {
+    /// Problems of one document against the schema of its kind, and whose schema it is.
+    pub fn document(&self, object: &Value) -> (Vec<Problem>, Option<SchemaKind>) {
         let key = (object["apiVersion"].as_str().unwrap_or_default().to_string(), object["kind"].as_str().unwrap_or_default().to_string());
         match self.kinds.get(&key) {
             Some(kind) => {
                 let start = kind.definition.as_ref().map_or(&*kind.schema, |name| &kind.schema["definitions"][name]);
-                (problems(&kind.validator, &kind.schema, start, object), Some(&kind.source))
+                (problems(&kind.validator, &kind.schema, start, object), Some(kind.kind))
             }
             None => (
                 vec![Problem { pointer: String::new(), message: format!("no schema for {} {}; give its CRD with --crds", key.0, key.1) }],
@@ -291,7 +298,7 @@ fn crd_schemas(dir: &Path) -> Result<Vec<(Value, String)>, BadInput> {
     let mut out = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let bytes = crate::source::read_limited(&path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
+        let bytes = crate::place::read_limited(&path).map_err(|e| Diagnostic::plain(format!("cannot read {name}: {e}")))?;
         let crd = crate::source::load_bytes(&name, bytes)?.to_json();
         if crd["kind"] != "CustomResourceDefinition" {
             continue;

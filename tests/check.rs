@@ -80,7 +80,7 @@ fn a_wrong_type_is_caught() {
 
 #[test]
 fn a_missing_required_field_is_caught() {
-    let templates = templates_with("postgresql-statefulset.yaml.j2", "  selector:\n    matchLabels: {{ selector_labels(\"postgresql\", 6) }}\n", "");
+    let templates = templates_with("postgresql-statefulset.yaml.j2", "  selector:\n    matchLabels: {{ selector_labels(component.database, 6) }}\n", "");
     let run = check_templates(templates.path(), "defaults");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("StatefulSet/release-name-certctl-postgresql"), "{}", run.stdout);
@@ -320,7 +320,8 @@ fn bad_values_in_a_scenario_are_bad_input_with_their_location() {
 /// compares with what it rendered).
 #[test]
 fn a_full_rendering_of_each_combination_matches_its_golden() {
-    use chartgen::render::{Release, Renderer};
+    use chartgen::render::templates::Templates;
+use chartgen::render::Release;
     let specs = [
         chartgen::spec::load(None).unwrap(),
         chartgen::spec::load(Some(&root().join("fixtures/specs/ledger.yaml"))).unwrap(),
@@ -330,7 +331,7 @@ fn a_full_rendering_of_each_combination_matches_its_golden() {
         let release = Release::new(chartgen::check::RELEASE.0, chartgen::check::RELEASE.1).unwrap();
         for combination in chartgen::matrix::select(spec, chartgen::matrix::Strategy::Full, None).unwrap() {
             let values = chartgen::matrix::values(spec, &combination).unwrap();
-            let manifests = Renderer::builtin().render(&spec.spec, &values.values, &release).unwrap();
+            let manifests = Templates::builtin().render(&spec.spec, &values.values, &release).unwrap();
             let text = chartgen::check::golden_text(&spec.spec.chart.name, &combination, &manifests);
             let path = chartgen::snapshot::path(&golden, &combination.id);
             assert_eq!(path.read_to_string().unwrap(), text, "{path}");

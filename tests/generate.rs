@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chartgen::helm::{self, repeated_run};
-use chartgen::render::Renderer;
+use chartgen::render::templates::Templates;
 use chartgen::spec;
 use common::chartgen;
 use rand::rngs::StdRng;
@@ -29,7 +29,7 @@ fn generate(out: &std::path::Path, extra: &[&str]) -> common::Run {
 fn no_run_of_more_than_three_lines_appears_twice_in_a_generated_template() {
     for (_, spec_args) in common::specs() {
         let spec = spec::load(spec_args.get(1).map(std::path::Path::new)).unwrap().spec;
-        let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+        let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
         for (file, text) in chart.files.iter().filter(|(f, _)| f.starts_with("templates/")) {
             // Each define of _helpers.tpl is its own template.
             for piece in text.split("{{- define ") {
@@ -42,7 +42,7 @@ fn no_run_of_more_than_three_lines_appears_twice_in_a_generated_template() {
 #[test]
 fn conditionals_nest_no_deeper_than_the_flags_a_template_reads() {
     let spec = spec::load(None).unwrap().spec;
-    let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+    let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
     for (file, text) in chart.files.iter().filter(|(f, _)| f.ends_with(".yaml")) {
         let mut depth = 0usize;
         let mut deepest = 0usize;
@@ -65,7 +65,7 @@ fn conditionals_nest_no_deeper_than_the_flags_a_template_reads() {
 #[test]
 fn each_template_is_reported_against_its_longest_variant() {
     let spec = spec::load(None).unwrap().spec;
-    let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+    let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
     let cronjob = chart.report.iter().find(|r| r.file == "templates/backup-cronjob.yaml").unwrap();
     assert_eq!(cronjob.variants, 4, "off, s3, pvc with and without a created claim");
     assert!(cronjob.lines < cronjob.longest_variant * 3 / 2, "{cronjob:?}");
@@ -75,7 +75,7 @@ fn each_template_is_reported_against_its_longest_variant() {
 #[test]
 fn scalars_keep_their_types_and_nothing_defaults_silently() {
     let spec = spec::load(None).unwrap().spec;
-    let chart = helm::compile(&Renderer::builtin(), &spec).unwrap();
+    let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
     for (file, text) in chart.files.iter().filter(|(f, _)| f.starts_with("templates/") && !f.ends_with("NOTES.txt")) {
         assert!(!text.contains("| default"), "{file} uses default");
         assert!(!text.contains("| quote"), "{file} quotes instead of toJson");

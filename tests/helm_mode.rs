@@ -2,39 +2,36 @@
 //! on flags, and report which flags they read. Native mode refuses a value
 //! printed without a typed helper.
 
-use std::collections::BTreeMap;
-
-use chartgen::render::Renderer;
+use chartgen::render::templates::Templates;
 use chartgen::spec;
-use chartgen::values::{flags, Flag};
+use chartgen::values::flags::{model_flags, Assignment, Flag, FlagValue, ValuePath};
 
 /// Every assignment of every flag's domain.
-fn assignments(flags: &[Flag]) -> Vec<BTreeMap<String, serde_json::Value>> {
-    flags.iter().fold(vec![BTreeMap::new()], |acc, flag| {
-        acc.iter()
-            .flat_map(|partial| {
-                flag.domain.iter().map(move |value| {
-                    let mut next = partial.clone();
-                    next.insert(flag.path.clone(), value.clone());
-                    next
-                })
-            })
-            .collect()
-    })
+fn assignments(flags: &[Flag]) -> Vec<Assignment> {
+    flags.iter().fold(vec![Assignment::new()], |acc, flag| acc.iter().flat_map(|partial| flag.domain.iter().map(move |value| partial.with(&flag.path, value))).collect())
 }
 
-fn on(flags: &[(&str, serde_json::Value)]) -> BTreeMap<String, serde_json::Value> {
-    let mut all: BTreeMap<String, serde_json::Value> =
-        chartgen::values::flags().into_iter().map(|f| (f.path, f.domain[0].clone())).collect();
-    all.extend(flags.iter().map(|(k, v)| (k.to_string(), v.clone())));
+/// Every flag at its first value, but those given.
+fn on(flags: &[(&str, FlagValue)]) -> Assignment {
+    let mut all = Assignment::new();
+    for flag in model_flags() {
+        all.insert(flag.path.clone(), flag.domain[0].clone());
+    }
+    for (path, value) in flags {
+        all.insert(ValuePath::parse(path), value.clone());
+    }
     all
+}
+
+fn paths(dotted: &[&str]) -> Vec<ValuePath> {
+    dotted.iter().map(|p| ValuePath::parse(p)).collect()
 }
 
 #[test]
 fn every_template_renders_in_helm_mode_for_every_flag_assignment() {
     let spec = spec::load(None).unwrap().spec;
-    let renderer = Renderer::builtin();
-    let all = assignments(&flags());
+    let renderer = Templates::builtin();
+    let all = assignments(model_flags());
     assert_eq!(all.len(), 1 << 9);
     for assignment in &all {
         for name in renderer.template_names() {
@@ -48,7 +45,7 @@ fn every_template_renders_in_helm_mode_for_every_flag_assignment() {
 fn helm_mode_prints_expressions_not_default_values() {
     let spec = spec::load(None).unwrap().spec;
     let flags = on(&[("backup.enabled", true.into())]);
-    let text = Renderer::builtin().render_helm("backup-cronjob.yaml.j2", &spec, &flags).unwrap().text;
+    let text = Templates::builtin().render_helm("backup-cronjob.yaml.j2", &spec, &flags).unwrap().text;
     assert!(text.contains("schedule: {{ $.Values.backup.schedule | toJson }}"));
     assert!(text.contains("resources: {{- toYaml $.Values.backup.resources | nindent 16 }}"));
     assert!(text.contains("nodeSelector: {{- toYaml $.Values.backup.nodeSelector | nindent 12 }}"), "nest shifts nindent");
@@ -59,27 +56,27 @@ fn helm_mode_prints_expressions_not_default_values() {
 #[test]
 fn helm_mode_reports_only_the_flags_a_rendering_depends_on() {
     let spec = spec::load(None).unwrap().spec;
-    let renderer = Renderer::builtin();
+    let renderer = Templates::builtin();
     let off = renderer.render_helm("backup-cronjob.yaml.j2", &spec, &on(&[])).unwrap();
-    assert_eq!(off.flags_read.iter().collect::<Vec<_>>(), ["backup.enabled"]);
+    assert_eq!(off.flags_read.iter().cloned().collect::<Vec<_>>(), paths(&["backup.enabled"]));
     let pvc = renderer.render_helm("backup-cronjob.yaml.j2", &spec, &on(&[("backup.enabled", true.into())])).unwrap();
-    assert!(pvc.flags_read.contains("backup.pvc.create") && pvc.flags_read.contains("backup.sink"));
+    assert!(pvc.flags_read.contains(&ValuePath::parse("backup.pvc.create")) && pvc.flags_read.contains(&ValuePath::parse("backup.sink")));
 }
 
 #[test]
 fn threshold_expressions_keep_durations_raw_and_numbers_as_json() {
     let spec = spec::load(None).unwrap().spec;
     let flags = on(&[("monitoring.prometheusRules.enabled", true.into())]);
-    let text = Renderer::builtin().render_helm("prometheusrule.yaml.j2", &spec, &flags).unwrap().text;
+    let text = Templates::builtin().render_helm("prometheusrule.yaml.j2", &spec, &flags).unwrap().text;
     assert!(text.contains("[\" $.Values.monitoring.prometheusRules.thresholds.jobFailureWindow \"]"), "{text}");
     assert!(text.contains("(toJson $.Values.monitoring.prometheusRules.thresholds.jobFailureRatio)"), "{text}");
     assert!(text.contains(r#"{{ "\"{{ $value }} certificates"#), "Prometheus templating is escaped for Helm: {text}");
 }
 
-fn renderer_with(template: &str) -> (tempfile::TempDir, Renderer) {
+fn renderer_with(template: &str) -> (tempfile::TempDir, Templates) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("broken.yaml.j2"), template).unwrap();
-    let renderer = Renderer::from_dir(dir.path()).unwrap();
+    let renderer = Templates::builtin_with(dir.path()).unwrap();
     (dir, renderer)
 }
 

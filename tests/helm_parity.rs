@@ -17,7 +17,8 @@ use std::process::{Command, Stdio};
 use chartgen::diagnostic::{Origin, Source};
 use chartgen::helm;
 use chartgen::matrix::{self, Combination};
-use chartgen::render::{Release, Renderer};
+use chartgen::render::templates::Templates;
+use chartgen::render::Release;
 use chartgen::source::{load_str, Node};
 use chartgen::spec::{self, LoadedSpec};
 use chartgen::values;
@@ -51,7 +52,7 @@ fn specs() -> Vec<LoadedSpec> {
 /// The chart generated for a spec, in a temporary directory.
 fn generated_chart(spec: &LoadedSpec) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let chart = helm::compile(&Renderer::builtin(), &spec.spec).unwrap();
+    let chart = helm::compile(&Templates::builtin(), &spec.spec).unwrap();
     let path = dir.path().join(&chart.name);
     helm::write_chart(&chart, &path).unwrap();
     let path = path.display().to_string();
@@ -95,7 +96,7 @@ fn helm_objects(chart: &str, manifests: &Value) -> Objects {
 
 fn chartgen_objects(spec: &LoadedSpec, user: &Value, release: &Release) -> Result<Objects, String> {
     let values = values::from_user_tree(&spec.spec, Node::from_json(user, &Origin::Default)).map_err(|e| e.to_string())?;
-    let manifests = Renderer::builtin().render(&spec.spec, &values.values, release).map_err(|e| e.to_string())?;
+    let manifests = Templates::builtin().render(&spec.spec, &values.values, release).map_err(|e| e.to_string())?;
     let mut objects = Objects::new();
     for manifest in manifests {
         objects.entry(manifest.source).or_default().push((*manifest.object).clone());
@@ -170,7 +171,7 @@ fn every_flag_combination_renders_alike_in_helm_and_chartgen() {
     for spec in specs() {
         let (_dir, chart_dir) = generated_chart(&spec);
         let mut cases = Vec::new();
-        for combination in matrix::full(&spec.spec, &values::flags()) {
+        for combination in matrix::full(&spec.spec, chartgen::values::flags::model_flags()) {
             for (name, namespace) in RELEASES {
                 cases.push(Case {
                     label: format!("{}/{}", spec.spec.chart.name, combination.id),
@@ -320,7 +321,7 @@ fn random_hostile_values_render_alike_in_helm_and_chartgen() {
     let mut compared = 0;
     for spec in specs() {
         let (_dir, chart_dir) = generated_chart(&spec);
-        let combinations = matrix::full(&spec.spec, &values::flags());
+        let combinations = matrix::full(&spec.spec, chartgen::values::flags::model_flags());
         let cases: Vec<Case> = (0..RANDOM_INSTANCES)
             .map(|i| {
                 let (name, namespace) = RELEASES[i % 2];
@@ -351,7 +352,7 @@ fn helm_lint_strict_reports_nothing_above_info_for_every_combination() {
     let python = common::helm_python();
     for spec in specs() {
         let (_dir, chart_dir) = generated_chart(&spec);
-        let combinations = matrix::full(&spec.spec, &values::flags());
+        let combinations = matrix::full(&spec.spec, chartgen::values::flags::model_flags());
         let mut cases = vec![json!({"values": {}})];
         cases.extend(combinations.iter().map(|c| json!({"values": user_values(&spec, c)})));
         let reports = ask_helm(&python, json!({"op": "lint", "chart": chart_dir, "cases": cases}));
@@ -531,7 +532,7 @@ fn helm_schema_and_chartgen_accept_exactly_the_same_values() {
     let mut counts = BTreeMap::<&str, usize>::new();
     for spec in specs() {
         let (_dir, chart_dir) = generated_chart(&spec);
-        let combinations = matrix::full(&spec.spec, &values::flags());
+        let combinations = matrix::full(&spec.spec, chartgen::values::flags::model_flags());
         let mut fields = Vec::new();
         leaves(&chartgen::schema::values_schema(&spec.spec), "", &mut fields);
         // Valid values with hostile content, then each with one to three fields pushed to an edge.

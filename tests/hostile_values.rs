@@ -3,7 +3,8 @@
 //! enter, naming the field, or render to manifests that parse and give each
 //! string back exactly as given: inert data, never code.
 
-use chartgen::render::{Release, Renderer};
+use chartgen::render::templates::Templates;
+use chartgen::render::Release;
 use chartgen::spec;
 use chartgen::values::{self, ValueInputs};
 use proptest::prelude::*;
@@ -80,7 +81,7 @@ proptest! {
             Ok(values) => {
                 prop_assert!(refused.is_empty(), "took values the model refuses: {:?}", refused);
                 let release = Release::new("prod", "certs").unwrap();
-                let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &release).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let manifests = Templates::builtin().render(&loaded.spec, &values.values, &release).map_err(|e| TestCaseError::fail(e.to_string()))?;
                 prop_assert_eq!(env_value(&manifests, "S3_PREFIX"), Some(prefix));
                 prop_assert_eq!(env_value(&manifests, "AWS_DEFAULT_REGION"), Some(region));
                 let secret = manifests.iter().find(|m| m.kind() == "Secret").unwrap();
@@ -101,7 +102,7 @@ fn every_document_reads_as_its_kubernetes_api_type() {
         ..ValueInputs::default()
     };
     let values = values::load(&loaded.spec, &inputs).unwrap();
-    let manifests = Renderer::builtin().render(&loaded.spec, &values.values, &Release::new("prod", "certs").unwrap()).unwrap();
+    let manifests = Templates::builtin().render(&loaded.spec, &values.values, &Release::new("prod", "certs").unwrap()).unwrap();
     for m in &manifests {
         let json = (*m.object).clone();
         let read = match m.kind() {

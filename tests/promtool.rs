@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chartgen::matrix;
-use chartgen::render::{Release, Renderer};
+use chartgen::render::templates::Templates;
+use chartgen::render::Release;
 use chartgen::spec::{self, LoadedSpec};
 use chartgen::values::{self, ValueInputs};
 
@@ -32,7 +33,7 @@ fn specs() -> Vec<(&'static str, LoadedSpec)> {
 /// The rule groups of the PrometheusRule a values set renders, as a rules file.
 fn rules_file(spec: &LoadedSpec, values: &values::Values) -> Option<String> {
     let release = Release::new("release-name", "default").unwrap();
-    let manifests = Renderer::builtin().render(&spec.spec, values, &release).unwrap();
+    let manifests = Templates::builtin().render(&spec.spec, values, &release).unwrap();
     let rule = manifests.iter().find(|m| m.kind() == "PrometheusRule")?;
     // A PrometheusRule's spec is a Prometheus rules file; JSON is YAML.
     Some(serde_json::to_string_pretty(&rule.object["spec"]).unwrap())
@@ -52,8 +53,8 @@ fn promtool_accepts_the_rules_of_every_combination_and_rpo() {
     let dir = tempfile::tempdir().unwrap();
     let mut distinct = BTreeSet::new();
     for (_, spec) in specs() {
-        for combination in matrix::full(&spec.spec, &values::flags()) {
-            if combination.flags.get("monitoring.prometheusRules.enabled") != Some(&true.into()) {
+        for combination in matrix::full(&spec.spec, chartgen::values::flags::model_flags()) {
+            if combination.flags.get(&chartgen::values::flags::ValuePath::parse("monitoring.prometheusRules.enabled")) != Some(&true.into()) {
                 continue;
             }
             let loaded = matrix::values(&spec, &combination).unwrap();

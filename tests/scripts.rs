@@ -7,7 +7,8 @@ mod common;
 use std::process::Command;
 
 use chartgen::extract::Manifest;
-use chartgen::render::{Release, Renderer};
+use chartgen::render::templates::Templates;
+use chartgen::render::Release;
 use chartgen::spec;
 use chartgen::values::{self, ValueInputs};
 
@@ -16,7 +17,7 @@ fn scripts(set: &str) -> Vec<(String, String)> {
     let loaded = spec::load(None).unwrap();
     let inputs = ValueInputs { set: vec![set.to_string()], ..ValueInputs::default() };
     let values = values::load(&loaded.spec, &inputs).unwrap().values;
-    let manifests = Renderer::builtin().render(&loaded.spec, &values, &Release::new("prod", "certs").unwrap()).unwrap();
+    let manifests = Templates::builtin().render(&loaded.spec, &values, &Release::new("prod", "certs").unwrap()).unwrap();
     manifests.iter().flat_map(container_scripts).collect()
 }
 

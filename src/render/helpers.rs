@@ -10,8 +10,8 @@
 //! | `v \| yaml_str` | the integer as a string | `{{ $.Values.p \| int64 \| toString \| toJson }}` |
 //! | `v \| yaml_block(n)` | a block on the next lines | `{{- toYaml $.Values.p \| nindent n }}` (`toJson` where the model allows numbers) |
 //! | `optional(key, v, n)` | `key: v` when v is not empty | `{{- with $.Values.p }}` … |
-//! | `name(component, max)` | `release-chart-component` | `include "chart.componentName"` |
-//! | `labels(component, n, extra)` / `selector_labels` | label lines | `include "chart.labels"` |
+//! | `name(component.x, max)` | `release-chart-component` | `include "chart.componentName"` |
+//! | `labels(component.x, n, extra)` / `selector_labels` | label lines | `include "chart.labels"` |
 //! | `namespace()`, `image(v)`, `alert_expr(alert)` | text | `.Release.Namespace`, `printf`, `print` |
 //! | `text \| nest(n)` | indents a macro's lines | the same |
 //!
@@ -25,19 +25,21 @@ use minijinja::value::{Object, ObjectRepr};
 use minijinja::value::Serde;
 use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 
+use crate::components::Component;
+use crate::values::flags::{Assignment, Flag, ValuePath};
 use crate::yaml;
 
 /// What a helm-mode rendering reads and may not do.
 #[derive(Debug, Default)]
 pub struct HelmState {
     /// Concrete values of the flags for this rendering.
-    pub assignment: BTreeMap<String, serde_json::Value>,
-    /// Every flag, with the value a read of an unassigned flag gets.
-    pub flag_defaults: BTreeMap<String, serde_json::Value>,
+    pub assignment: Assignment,
+    /// Every flag, by dotted path; a read of one the assignment leaves open gets its first value.
+    pub flags: BTreeMap<String, &'static Flag>,
     /// Flags the template looked at.
-    pub reads: Mutex<BTreeSet<String>>,
+    pub reads: Mutex<BTreeSet<ValuePath>>,
     /// The first flag read that the assignment left open.
-    pub unassigned: Mutex<Option<String>>,
+    pub unassigned: Mutex<Option<ValuePath>>,
     /// Non-flag values the template tested in an `if` (a mistake).
     pub non_flag_branches: Mutex<BTreeSet<String>>,
     /// Partials included, by macro name, with their number of arguments.
@@ -79,16 +81,16 @@ impl Object for HelmPath {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         let path = if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) };
-        if self.sees_flags && let Some(default) = self.state.flag_defaults.get(&path) {
-            let value = match self.state.assignment.get(&path) {
+        if self.sees_flags && let Some(flag) = self.state.flags.get(&path) {
+            let value = match self.state.assignment.get(&flag.path) {
                 Some(value) => value,
                 None => {
-                    self.state.unassigned.lock().expect("not poisoned").get_or_insert_with(|| path.clone());
-                    default
+                    self.state.unassigned.lock().expect("not poisoned").get_or_insert_with(|| flag.path.clone());
+                    &flag.domain[0]
                 }
             };
-            self.state.reads.lock().expect("not poisoned").insert(path);
-            return Some(Value::from(Serde(value)));
+            self.state.reads.lock().expect("not poisoned").insert(flag.path.clone());
+            return Some(Value::from(Serde(value.to_json())));
         }
         Some(Value::from_object(HelmPath { base: self.base.clone(), path, sees_flags: self.sees_flags, state: self.state.clone() }))
     }
@@ -97,6 +99,46 @@ impl Object for HelmPath {
         self.state.non_flag_branches.lock().expect("not poisoned").insert(self.path.clone());
         true
     }
+}
+
+/// A component as templates name it (`component.backup`), or one of its
+/// objects (`component.database.part("auth")`).
+#[derive(Debug, Clone)]
+struct ComponentRef {
+    component: Component,
+    part: Option<String>,
+}
+
+impl ComponentRef {
+    /// What the object's name ends with: `postgresql`, `postgresql-auth`.
+    fn suffix(&self) -> String {
+        match &self.part {
+            Some(part) => format!("{}-{part}", self.component.name()),
+            None => self.component.name().to_string(),
+        }
+    }
+}
+
+impl Object for ComponentRef {
+    fn call_method(self: &Arc<Self>, _state: &mut State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match (method, args) {
+            ("part", [part]) if self.part.is_none() => {
+                let part = part.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "part takes a name"))?.to_string();
+                Ok(Value::from_object(ComponentRef { component: self.component, part: Some(part) }))
+            }
+            _ => Err(Error::new(ErrorKind::UnknownMethod, format!("a component has no method {method} for these arguments"))),
+        }
+    }
+}
+
+/// `component`: every component of the table, by key.
+pub fn components() -> Value {
+    let table: BTreeMap<&str, Value> = Component::ALL.iter().map(|c| (c.key(), Value::from_object(ComponentRef { component: *c, part: None }))).collect();
+    Value::from(table)
+}
+
+fn component_arg(value: &Value) -> Result<&ComponentRef, Error> {
+    value.downcast_object_ref::<ComponentRef>().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("{value} is not a component; name one as `component.backup`")))
 }
 
 fn as_path(value: &Value) -> Option<&HelmPath> {
@@ -172,6 +214,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("name", name);
     env.add_function("labels", labels);
     env.add_function("selector_labels", selector_labels);
+    env.add_function("component_labels", component_labels);
+    env.add_global("component", components());
     env.add_function("namespace", namespace);
     env.add_function("image", image);
     env.add_function("alert_expr", alert_expr);
@@ -199,7 +243,7 @@ fn default_schedule_gap(state: &State) -> Result<Value, Error> {
 #[derive(Debug)]
 enum PromqlPart {
     /// A component's object name.
-    Name { component: String, max: usize },
+    Name { suffix: String, max: usize },
     /// The release namespace.
     Namespace,
     /// A duration value as a number of seconds: PromQL before Prometheus
@@ -208,13 +252,13 @@ enum PromqlPart {
     /// When the newest run of a component's CronJob that ended in `condition`
     /// (`complete` or `failed`) started, per CronJob: runs created by hand from
     /// the CronJob count too, since they are found by owner, not by name.
-    NewestRun { component: String, condition: String },
+    NewestRun { component: Component, condition: String },
 }
 
 impl Object for PromqlPart {}
 
-fn name_ref(component: String, max: Option<usize>) -> Value {
-    Value::from_object(PromqlPart::Name { component, max: max.unwrap_or(63) })
+fn name_ref(component: Value, max: Option<usize>) -> Result<Value, Error> {
+    Ok(Value::from_object(PromqlPart::Name { suffix: component_arg(&component)?.suffix(), max: max.unwrap_or(63) }))
 }
 
 fn namespace_ref() -> Value {
@@ -225,7 +269,8 @@ fn seconds(value: Value) -> Value {
     Value::from_object(PromqlPart::Seconds(value))
 }
 
-fn newest_run(component: String, condition: String) -> Result<Value, Error> {
+fn newest_run(component: Value, condition: String) -> Result<Value, Error> {
+    let component = component_arg(&component)?.component;
     if !matches!(condition.as_str(), "complete" | "failed") {
         return Err(Error::new(ErrorKind::InvalidOperation, format!("newest_run: `{condition}` is not `complete` or `failed`")));
     }
@@ -236,7 +281,7 @@ fn newest_run(component: String, condition: String) -> Result<Value, Error> {
 /// the CronJob, kept where the Job's condition holds. Every input is first
 /// reduced to one series per Job, so that two kube-state-metrics replicas
 /// cannot make the matches ambiguous.
-fn newest_run_parts(component: &str, condition: &str) -> Vec<Value> {
+fn newest_run_parts(component: Component, condition: &str) -> Vec<Value> {
     let text = |s: &str| Value::from(s.to_string());
     let namespace = || namespace_ref();
     vec![
@@ -245,7 +290,7 @@ fn newest_run_parts(component: &str, condition: &str) -> Vec<Value> {
         text("\"}) * on (namespace, job_name) group_left (owner_name) max by (namespace, job_name, owner_name) (kube_job_owner{namespace=\""),
         namespace(),
         text("\", owner_kind=\"CronJob\", owner_name=\""),
-        name_ref(component.to_string(), Some(52)),
+        Value::from_object(PromqlPart::Name { suffix: component.name().to_string(), max: 52 }),
         text(&format!("\"}}) and on (namespace, job_name) max by (namespace, job_name) (kube_job_{condition}{{namespace=\"")),
         namespace(),
         text("\", condition=\"true\"} == 1))"),
@@ -286,11 +331,11 @@ fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, 
             continue;
         };
         match piece {
-            PromqlPart::Name { component, max } => {
+            PromqlPart::Name { suffix, max } => {
                 if helm {
-                    operands.push(format!("(include \"{chart}.componentName\" (list {} {} {max}))", root(state), serde_json::to_string(component).expect("a string serializes")));
+                    operands.push(format!("(include \"{chart}.componentName\" (list {} {} {max}))", root(state), serde_json::to_string(suffix).expect("a string serializes")));
                 } else {
-                    text.push_str(&component_name(&lookup_str(state, &["release", "name"])?, &chart, component, *max));
+                    text.push_str(&component_name(&lookup_str(state, &["release", "name"])?, &chart, suffix, *max));
                 }
             }
             PromqlPart::Namespace => {
@@ -311,7 +356,7 @@ fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, 
                 }
             },
             PromqlPart::NewestRun { component, condition } => {
-                pending.extend(newest_run_parts(component, condition).into_iter().rev());
+                pending.extend(newest_run_parts(*component, condition).into_iter().rev());
             }
         }
     }
@@ -375,7 +420,7 @@ fn yaml_filter(state: &State, value: Value) -> Result<Value, Error> {
 
 /// Whether the model allows a number anywhere under the values path `path`.
 fn may_hold_numbers(path: &str) -> bool {
-    let node = path.split('.').fold(crate::schema::raw_values_schema(), |node, key| &node["properties"][key]);
+    let node = path.split('.').fold(crate::values::raw_values_schema(), |node, key| &node["properties"][key]);
     fn numeric(node: &serde_json::Value) -> bool {
         match node {
             serde_json::Value::Object(map) => {
@@ -469,7 +514,8 @@ pub fn component_name(release: &str, chart: &str, component: &str, max: usize) -
     format!("{}-{component}", trunc_trim(&fullname(release, chart), room))
 }
 
-fn name(state: &State, component: String, max: Option<usize>) -> Result<Value, Error> {
+fn name(state: &State, component: Value, max: Option<usize>) -> Result<Value, Error> {
+    let component = component_arg(&component)?.suffix();
     let max = max.unwrap_or(63);
     let chart = lookup_str(state, &["spec", "chart", "name"])?;
     if is_helm(state) {
@@ -549,12 +595,18 @@ fn label_block(state: &State, component: &str, indent: usize, selector_only: boo
     Ok(Value::from_safe_string(lines))
 }
 
-fn labels(state: &State, component: String, indent: usize, extra: Option<Value>) -> Result<Value, Error> {
-    label_block(state, &component, indent, false, extra)
+fn labels(state: &State, component: Value, indent: usize, extra: Option<Value>) -> Result<Value, Error> {
+    label_block(state, component_arg(&component)?.component.label(), indent, false, extra)
 }
 
-fn selector_labels(state: &State, component: String, indent: usize) -> Result<Value, Error> {
-    label_block(state, &component, indent, true, None)
+fn selector_labels(state: &State, component: Value, indent: usize) -> Result<Value, Error> {
+    label_block(state, component_arg(&component)?.component.label(), indent, true, None)
+}
+
+/// The labels of components, as a flow sequence: `[backup, migrate]`.
+fn component_labels(components: Vec<Value>) -> Result<Value, Error> {
+    let labels = components.iter().map(|c| Ok(component_arg(c)?.component.label())).collect::<Result<Vec<_>, Error>>()?;
+    Ok(Value::from_safe_string(format!("[{}]", labels.join(", "))))
 }
 
 fn namespace(state: &State) -> Result<Value, Error> {

@@ -7,16 +7,18 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::check::{CheckKind, CheckReport};
-use crate::rules::Severity;
+use super::{location, one_line, summary, xml, Output};
+use crate::codes::Code;
+use crate::findings::Report;
+use crate::spec::lint::Severity;
 
-use super::{location, one_line, summary, xml};
+pub struct Html;
 
 /// The columns: the checks every combination goes through, then every other
 /// check (lint rule, runbook check) that found something.
-fn columns(report: &CheckReport) -> Vec<&str> {
-    let mut out: Vec<&str> = CheckKind::ALL.iter().map(|k| k.code()).collect();
-    let more: BTreeSet<&str> = report.all().flat_map(|r| &r.findings).map(|f| f.code).filter(|code| !out.contains(code)).collect();
+fn columns(report: &Report) -> Vec<Code> {
+    let mut out: Vec<Code> = Code::CHECKS.to_vec();
+    let more: BTreeSet<Code> = report.outcomes.iter().flat_map(|o| &o.findings).map(|f| f.code).filter(|code| !out.contains(code)).collect();
     out.extend(more);
     out
 }
@@ -40,7 +42,13 @@ summary { cursor: pointer; font-weight: bold; }
 pre { background: #f6f6f6; padding: .5em; overflow-x: auto; }
 ";
 
-pub fn html(report: &CheckReport) -> String {
+impl Output for Html {
+    fn write(&self, report: &Report, _colour: bool) -> String {
+        page(report)
+    }
+}
+
+fn page(report: &Report) -> String {
     let columns = columns(report);
     let mut out = String::new();
     writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">").unwrap();
@@ -48,14 +56,14 @@ pub fn html(report: &CheckReport) -> String {
     writeln!(out, "<h1>chartgen check of {}</h1>\n<p id=\"summary\">{}</p>", xml(&report.chart), xml(&summary(report))).unwrap();
     writeln!(out, "<table id=\"matrix\">\n<thead><tr><th>combination</th>").unwrap();
     for column in &columns {
-        writeln!(out, "<th class=\"check\">{}</th>", xml(column)).unwrap();
+        writeln!(out, "<th class=\"check\">{}</th>", xml(column.as_str())).unwrap();
     }
     writeln!(out, "</tr></thead>\n<tbody>").unwrap();
-    for result in report.all() {
+    for result in &report.outcomes {
         let failing = !result.findings.is_empty();
-        let id = xml(&result.combination.id);
+        let id = xml(&result.checked.name());
         let name = if failing { format!("<a href=\"#{id}\">{id}</a>") } else { id.clone() };
-        write!(out, "<tr class=\"{}\" data-id=\"{id}\"><th title=\"{}\">{name}</th>", if failing { "failing" } else { "passing" }, xml(&result.combination.describe())).unwrap();
+        write!(out, "<tr class=\"{}\" data-id=\"{id}\"><th title=\"{}\">{name}</th>", if failing { "failing" } else { "passing" }, xml(&result.checked.describe())).unwrap();
         for column in &columns {
             let found: Vec<_> = result.findings.iter().filter(|f| f.code == *column).collect();
             match found.iter().map(|f| f.severity).min() {
@@ -66,11 +74,11 @@ pub fn html(report: &CheckReport) -> String {
         writeln!(out, "</tr>").unwrap();
     }
     writeln!(out, "</tbody>\n</table>").unwrap();
-    for result in report.all().filter(|r| !r.findings.is_empty()) {
-        let id = xml(&result.combination.id);
+    for result in report.outcomes.iter().filter(|r| !r.findings.is_empty()) {
+        let id = xml(&result.checked.name());
         writeln!(out, "<details id=\"{id}\" class=\"combination\">\n<summary>{id} ({} findings)</summary>", result.findings.len()).unwrap();
         for finding in &result.findings {
-            write!(out, "<div class=\"finding {}\"><b>{}[{}]</b> {}", severity_class(finding.severity), finding.severity.as_str(), xml(finding.code), xml(&one_line(finding))).unwrap();
+            write!(out, "<div class=\"finding {}\"><b>{}[{}]</b> {}", severity_class(finding.severity), finding.severity.as_str(), xml(finding.code.as_str()), xml(&one_line(finding))).unwrap();
             if let Some(at) = location(finding) {
                 write!(out, " <span class=\"where\">{}</span>", xml(&at)).unwrap();
             }

@@ -2,14 +2,14 @@
 
 use crate::extract::alert_rules;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: AlertForRule = AlertForRule;
 
 pub struct AlertForRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG603",
-    name: "alert-for",
+    code: RuleCode::CG603,
     severity: Severity::Error,
     checks: "Every alert's `for` (and `keep_firing_for`), when present, is a Prometheus duration such as `15m` or `1h30m`.",
     why: "`for: 1 hour` or `for: 60` is rejected when Prometheus loads the rule file, which drops the whole group.",

@@ -2,14 +2,14 @@
 
 use crate::extract::alert_rules;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: AlertMetadataRule = AlertMetadataRule;
 
 pub struct AlertMetadataRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG604",
-    name: "alert-metadata",
+    code: RuleCode::CG604,
     severity: Severity::Error,
     checks: "Every alerting rule has a `severity` label and non-empty `summary` and `description` annotations.",
     why: "Alertmanager routes on `severity`; an alert without it goes to the default receiver or nowhere. The on-call \

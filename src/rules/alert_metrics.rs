@@ -3,14 +3,14 @@
 use crate::extract::alert_rules;
 use super::support::walk_promql;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: AlertMetricsRule = AlertMetricsRule;
 
 pub struct AlertMetricsRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG602",
-    name: "alert-metrics",
+    code: RuleCode::CG602,
     severity: Severity::Error,
     checks: "Every metric an alert expression selects is in the spec's `metrics` inventory or is one of the \
              kube-state-metrics series the chart's own backup alerts use.",

@@ -2,14 +2,14 @@
 
 use crate::extract::{containers, script};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: AtomicRenameRule = AtomicRenameRule;
 
 pub struct AtomicRenameRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG106",
-    name: "atomic-rename",
+    code: RuleCode::CG106,
     severity: Severity::Error,
     checks: "A script's `pg_dump --file=X` writes to a temporary name and a later `mv X Y` renames it, with X and Y in the \
              same directory (so on the same file system, where a rename is atomic).",

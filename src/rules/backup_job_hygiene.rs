@@ -1,14 +1,14 @@
 //! CG103: the backup CronJob never overlaps, never hangs and says its time zone.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: BackupJobHygieneRule = BackupJobHygieneRule;
 
 pub struct BackupJobHygieneRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG103",
-    name: "backup-job-hygiene",
+    code: RuleCode::CG103,
     severity: Severity::Error,
     checks: "Every CronJob sets `concurrencyPolicy: Forbid`, `startingDeadlineSeconds`, `timeZone`, and in its job template \
              `activeDeadlineSeconds` and `backoffLimit`.",

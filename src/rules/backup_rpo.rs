@@ -2,14 +2,15 @@
 
 use crate::scalars::{human, longest_gap};
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::codes::RuleCode;
+use crate::components::Component;
 
 pub static RULE: BackupRpoRule = BackupRpoRule;
 
 pub struct BackupRpoRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG102",
-    name: "backup-rpo",
+    code: RuleCode::CG102,
     severity: Severity::Error,
     checks: "For the backup CronJob (component `backup`), the longest gap between two consecutive firings of its schedule over \
              a year (2026), in its `timeZone`, is at most `backup.rpo`. The computed gap and when it occurs are shown.",
@@ -34,7 +35,7 @@ impl Rule for BackupRpoRule {
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
         let rpo = subject.values.backup.rpo.value();
         for (index, manifest) in subject.manifests.iter().enumerate() {
-            if manifest.kind() != "CronJob" || manifest.object["metadata"]["labels"]["app.kubernetes.io/component"] != "backup" {
+            if manifest.kind() != "CronJob" || Component::of(&manifest.object) != Some(Component::Backup) {
                 continue;
             }
             let Some(schedule) = manifest.object["spec"]["schedule"].as_str() else { continue };

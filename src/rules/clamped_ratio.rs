@@ -5,14 +5,14 @@ use promql_parser::parser::Expr;
 use crate::extract::alert_rules;
 use super::support::walk_promql;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: ClampedRatioRule = ClampedRatioRule;
 
 pub struct ClampedRatioRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG605",
-    name: "clamped-ratio",
+    code: RuleCode::CG605,
     severity: Severity::Warning,
     checks: "No division has a denominator of the form `clamp_min(X, c)` with `c >= 1` where X is built from `rate` or \
              `irate` (per-second values).",

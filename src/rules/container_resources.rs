@@ -2,14 +2,14 @@
 
 use crate::extract::containers;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: ContainerResourcesRule = ContainerResourcesRule;
 
 pub struct ContainerResourcesRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG402",
-    name: "container-resources",
+    code: RuleCode::CG402,
     severity: Severity::Error,
     checks: "Every container sets `resources.requests.cpu`, `resources.requests.memory` and `resources.limits.memory`. A CPU \
              limit is not required: it throttles a dump without protecting anything a request does not.",

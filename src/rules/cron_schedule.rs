@@ -1,6 +1,7 @@
 //! CG101: schedules are valid cron with the number of fields their controller expects.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 use crate::scalars::CronSchedule;
 
 pub static RULE: CronScheduleRule = CronScheduleRule;
@@ -8,8 +9,7 @@ pub static RULE: CronScheduleRule = CronScheduleRule;
 pub struct CronScheduleRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG101",
-    name: "cron-schedule",
+    code: RuleCode::CG101,
     severity: Severity::Error,
     checks: "A CronJob's `schedule` is valid five-field cron (minute hour day-of-month month day-of-week), read by a cron library. \
              A CloudNativePG ScheduledBackup's `schedule` has six fields, seconds first. The wrong number of fields is reported \

@@ -2,14 +2,14 @@
 
 use crate::extract::{containers, script};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: DumpIntegrityRule = DumpIntegrityRule;
 
 pub struct DumpIntegrityRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG105",
-    name: "dump-integrity",
+    code: RuleCode::CG105,
     severity: Severity::Error,
     checks: "A script that runs `pg_dump` also runs `pg_restore --list` (or `-l`) on the dump, before the line that moves or \
              uploads it.",

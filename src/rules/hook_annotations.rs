@@ -1,14 +1,15 @@
 //! CG501: the migration Job is a Helm hook with the right phases, weight and delete policy.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
+use crate::components::Component;
 
 pub static RULE: HookAnnotationsRule = HookAnnotationsRule;
 
 pub struct HookAnnotationsRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG501",
-    name: "hook-annotations",
+    code: RuleCode::CG501,
     severity: Severity::Error,
     checks: "A Job that is a Helm hook sets `helm.sh/hook-weight` and a `helm.sh/hook-delete-policy` that includes \
              `before-hook-creation`. The migration Job (component `migrate`) is a hook that runs on `pre-upgrade` and on \
@@ -38,7 +39,7 @@ impl Rule for HookAnnotationsRule {
     fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
         for (index, manifest) in subject.manifests.iter().enumerate().filter(|(_, m)| m.kind() == "Job") {
             let annotations = &manifest.object["metadata"]["annotations"];
-            let migrate = manifest.object["metadata"]["labels"]["app.kubernetes.io/component"] == "migrate";
+            let migrate = Component::of(&manifest.object) == Some(Component::Migrations);
             let phases: Vec<&str> = annotations["helm.sh/hook"].as_str().map(|h| h.split(',').map(str::trim).collect()).unwrap_or_default();
             if phases.is_empty() {
                 if migrate {

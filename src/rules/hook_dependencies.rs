@@ -1,6 +1,7 @@
 //! CG502: a pre-install hook needs only what exists before the release's objects.
 
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 use crate::validate::references;
 
 pub static RULE: HookDependenciesRule = HookDependenciesRule;
@@ -8,8 +9,7 @@ pub static RULE: HookDependenciesRule = HookDependenciesRule;
 pub struct HookDependenciesRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG502",
-    name: "hook-dependencies",
+    code: RuleCode::CG502,
     severity: Severity::Error,
     checks: "A `pre-install` hook names (as a Secret, ConfigMap, PVC, Service or ServiceAccount) only objects that are hooks \
              themselves or that exist outside the release.",

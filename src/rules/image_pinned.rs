@@ -2,14 +2,14 @@
 
 use crate::extract::{containers, image_parts};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: ImagePinnedRule = ImagePinnedRule;
 
 pub struct ImagePinnedRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG202",
-    name: "image-pinned",
+    code: RuleCode::CG202,
     severity: Severity::Error,
     checks: "Every container image names a tag other than `latest`, or a digest.",
     why: "An unpinned image changes under the chart: a new PostgreSQL major in the backup image writes dumps the \

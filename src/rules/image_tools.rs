@@ -2,14 +2,14 @@
 
 use crate::extract::{containers, image_parts, script};
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: ImageToolsRule = ImageToolsRule;
 
 pub struct ImageToolsRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG201",
-    name: "image-tools",
+    code: RuleCode::CG201,
     severity: Severity::Error,
     checks: "For containers whose image is in chartgen's table of known images (the official `postgres` image, \
              `amazon/aws-cli`), every program the container's shell script calls is one that image carries, or a shell \

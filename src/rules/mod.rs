@@ -12,44 +12,19 @@
 
 pub mod support;
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
-use crate::diagnostic::{nearest, BadInput, Diagnostic};
+use crate::codes::RuleCode;
 use crate::extract::Manifest;
-use crate::source::Node;
+use crate::spec::lint::{LintSettings, Severity};
 use crate::spec::Spec;
 use crate::values::Values;
 
 include!(concat!(env!("OUT_DIR"), "/rules.rs"));
 
-/// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
 /// A rule's documentation, with the fixed headings `chartgen explain` prints.
 #[derive(Debug)]
 pub struct RuleDoc {
-    /// Stable code: `CG` and three digits.
-    pub code: &'static str,
-    /// Short kebab-case name.
-    pub name: &'static str,
+    /// Its code, whose row in the codes table gives its name and group.
+    pub code: RuleCode,
     pub severity: Severity,
     /// What it checks, in one paragraph.
     pub checks: &'static str,
@@ -115,7 +90,7 @@ pub trait Rule: Sync {
 /// Violations of document-scoped rules, by rule and document text, shared by
 /// the renderings of one check.
 #[derive(Debug, Default)]
-pub struct DocumentCache(std::sync::Mutex<std::collections::HashMap<(&'static str, u64), Vec<Violation>>>);
+pub struct DocumentCache(std::sync::Mutex<std::collections::HashMap<(RuleCode, u64), Vec<Violation>>>);
 
 /// Runs a rule, once per distinct document when it is document-scoped.
 fn violations(rule: &dyn Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Violation> {
@@ -147,28 +122,10 @@ pub fn registry() -> Vec<&'static dyn Rule> {
     rules
 }
 
-/// The rule with this code (`CG102`) or name (`backup-rpo`).
-pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
-    registry().into_iter().find(|r| r.doc().code.eq_ignore_ascii_case(code_or_name) || r.doc().name.eq_ignore_ascii_case(code_or_name))
+/// The rule of a code.
+pub fn rule(code: RuleCode) -> &'static dyn Rule {
+    registry().into_iter().find(|r| r.doc().code == code).unwrap_or_else(|| panic!("{code} has no rule file"))
 }
-
-/// The spec's `lint:` section.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LintSettings {
-    /// Codes of rules that do not run.
-    #[serde(default)]
-    pub disable: Vec<String>,
-    /// A severity per code, replacing the rule's own.
-    #[serde(default)]
-    pub severity: BTreeMap<String, Severity>,
-    /// Fail (exit 1) on warnings too, as `--deny-warnings` does.
-    #[serde(default, rename = "denyWarnings")]
-    pub deny_warnings: bool,
-}
-
-/// Code of the finding for a suppression that gives no reason.
-pub const SUPPRESSION_WITHOUT_REASON: &str = "CG000";
 
 /// Annotation prefix that suppresses a rule on one object.
 pub const SUPPRESS_PREFIX: &str = "chartgen/ignore-";
@@ -181,65 +138,38 @@ pub struct Config {
 
 impl std::fmt::Debug for dyn Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.doc().code)
+        f.write_str(self.doc().code.as_str())
     }
 }
 
 impl Config {
-    /// Applies `lint:`; an unknown code is bad input located in the spec.
-    pub fn new(settings: &LintSettings, spec_tree: &Node) -> Result<Config, BadInput> {
-        let registry = registry();
-        let codes: Vec<&str> = registry.iter().map(|r| r.doc().code).collect();
-        let mut problems = Vec::new();
-        let mut known = |code: &str, path: String| {
-            if codes.iter().any(|c| c.eq_ignore_ascii_case(code)) {
-                return true;
-            }
-            let origin = spec_tree.get(&path).map_or_else(|| spec_tree.origin.clone(), |n| n.origin.clone());
-            let help = nearest(code, codes.iter().copied()).map_or("`chartgen rules` lists the codes".to_string(), |n| format!("did you mean `{n}`?"));
-            problems.push(Diagnostic::new(origin, format!("`{code}` is not a rule code")).with_help(help));
-            false
-        };
-        for (i, code) in settings.disable.iter().enumerate() {
-            known(code, format!("lint.disable.{i}"));
-        }
-        for code in settings.severity.keys() {
-            known(code, format!("lint.severity.{code}"));
-        }
-        if !problems.is_empty() {
-            return Err(BadInput(problems));
-        }
-        let rules = registry
-            .into_iter()
-            .filter(|r| !settings.disable.iter().any(|d| d.eq_ignore_ascii_case(r.doc().code)))
-            .map(|r| {
-                let severity = settings.severity.iter().find(|(c, _)| c.eq_ignore_ascii_case(r.doc().code)).map_or(r.doc().severity, |(_, s)| *s);
-                (r, severity)
-            })
-            .collect();
-        Ok(Config { rules })
+    /// The rules the spec's `lint:` section leaves on, at their severities.
+    pub fn new(settings: &LintSettings) -> Config {
+        Config { rules: registry().into_iter().filter_map(|r| Some((r, settings.severity_of(r.doc().code, r.doc().severity)?))).collect() }
     }
 
     /// The severity a rule runs with, or `None` when it is disabled.
-    pub fn severity(&self, code: &str) -> Option<Severity> {
+    pub fn severity(&self, code: RuleCode) -> Option<Severity> {
         self.rules.iter().find(|(rule, _)| rule.doc().code == code).map(|(_, severity)| *severity)
     }
 
     /// Every rule at its own severity.
     pub fn all() -> Config {
-        Config { rules: registry().into_iter().map(|r| (r, r.doc().severity)).collect() }
+        Config::new(&LintSettings::default())
     }
 }
 
 /// A violation with its rule's code and severity, after suppressions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: RuleCode,
     pub severity: Severity,
     pub violation: Violation,
 }
 
-/// Runs the configured rules on one rendering.
+/// Runs the configured rules on one rendering. A rule is suppressed on an
+/// object by the annotation `chartgen/ignore-<CODE>` with a reason; one
+/// without a reason suppresses nothing (and is itself finding CG000).
 pub fn run(config: &Config, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (rule, severity) in &config.rules {
@@ -250,23 +180,6 @@ pub fn run(config: &Config, subject: &Subject<'_>, cache: &DocumentCache) -> Vec
             });
             if !suppressed {
                 findings.push(Finding { code, severity: *severity, violation });
-            }
-        }
-    }
-    for (index, manifest) in subject.manifests.iter().enumerate() {
-        let Some(annotations) = manifest.object["metadata"]["annotations"].as_object() else { continue };
-        for (key, reason) in annotations {
-            let Some(code) = key.strip_prefix(SUPPRESS_PREFIX) else { continue };
-            if reason.as_str().is_none_or(|r| r.trim().is_empty()) {
-                findings.push(Finding {
-                    code: SUPPRESSION_WITHOUT_REASON,
-                    severity: Severity::Error,
-                    violation: Violation::at(
-                        index,
-                        format!("/metadata/annotations/{}", key.replace('~', "~0").replace('/', "~1")),
-                        format!("the suppression of {code} gives no reason; say why the rule does not apply here"),
-                    ),
-                });
             }
         }
     }
@@ -283,7 +196,7 @@ pub fn markdown() -> String {
     );
     for rule in registry() {
         let doc = rule.doc();
-        out.push_str(&format!("| [{}](#{}) | {} | {} | {} |\n", doc.code, doc.code.to_lowercase(), doc.name, doc.severity.as_str(), first_sentence(doc.checks)));
+        out.push_str(&format!("| [{}](#{}) | {} | {} | {} |\n", doc.code, doc.code.as_str().to_lowercase(), doc.code.name(), doc.severity.as_str(), first_sentence(doc.checks)));
     }
     for rule in registry() {
         out.push('\n');
@@ -313,7 +226,7 @@ pub fn explain(doc: &RuleDoc) -> String {
     format!(
         "## {} {}\n\nSeverity: {}\n\n### What it checks\n\n{}\n\n### Why it matters\n\n{}\n\n### Bad\n\n{}\n### Good\n\n{}",
         doc.code,
-        doc.name,
+        doc.code.name(),
         doc.severity.as_str(),
         doc.checks.trim(),
         doc.why.trim(),

@@ -1,6 +1,7 @@
 //! CG801: object names are valid Kubernetes names that fit their limits.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 use crate::scalars::is_dns_label;
 
 pub static RULE: ObjectNamesRule = ObjectNamesRule;
@@ -8,8 +9,7 @@ pub static RULE: ObjectNamesRule = ObjectNamesRule;
 pub struct ObjectNamesRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG801",
-    name: "object-names",
+    code: RuleCode::CG801,
     severity: Severity::Error,
     checks: "Every `metadata.name` is a DNS-1123 label (lowercase letters, digits and `-`, starting and ending with a letter \
              or digit) of at most 63 characters, and a CronJob's at most 52. `chartgen check` renders with the release \

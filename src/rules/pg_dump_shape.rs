@@ -3,14 +3,14 @@
 use crate::extract::{containers, script};
 use crate::shell::missing_options;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: PgDumpShapeRule = PgDumpShapeRule;
 
 pub struct PgDumpShapeRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG104",
-    name: "pg-dump-shape",
+    code: RuleCode::CG104,
     severity: Severity::Error,
     checks: "Every `pg_dump` a container script runs has `--format=custom`, `--no-owner` and `--no-acl` (or their short \
              forms `-Fc`, `-O`, `-x`).",

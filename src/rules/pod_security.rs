@@ -2,14 +2,14 @@
 
 use crate::extract::containers;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: PodSecurityRule = PodSecurityRule;
 
 pub struct PodSecurityRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG401",
-    name: "pod-security-restricted",
+    code: RuleCode::CG401,
     severity: Severity::Error,
     checks: "Every container runs as non-root (`runAsNonRoot: true` on the pod or the container), with \
              `allowPrivilegeEscalation: false`, not privileged, with `capabilities.drop` holding `ALL`, and a seccomp \

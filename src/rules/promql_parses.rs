@@ -2,14 +2,14 @@
 
 use crate::extract::alert_rules;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: PromqlParsesRule = PromqlParsesRule;
 
 pub struct PromqlParsesRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG601",
-    name: "promql-parses",
+    code: RuleCode::CG601,
     severity: Severity::Error,
     checks: "Every rule's `expr` in a PrometheusRule parses as PromQL (with the thresholds filled in).",
     why: "The Prometheus Operator accepts the object and Prometheus refuses to load the whole rule group, so every alert \

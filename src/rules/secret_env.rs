@@ -2,14 +2,14 @@
 
 use crate::extract::containers;
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: SecretEnvRule = SecretEnvRule;
 
 pub struct SecretEnvRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG301",
-    name: "secret-env",
+    code: RuleCode::CG301,
     severity: Severity::Error,
     checks: "An environment variable whose name says it holds a credential (`PASSWORD`, `SECRET`, `TOKEN`, `ACCESS_KEY`, \
              `PRIVATE_KEY`, `CREDENTIAL`) takes its value from a Secret (`valueFrom.secretKeyRef`), never a literal `value:` \

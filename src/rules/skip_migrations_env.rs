@@ -1,14 +1,14 @@
 //! CG503: with migrations in a hook, the server is told not to run them at boot.
 
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: SkipMigrationsEnvRule = SkipMigrationsEnvRule;
 
 pub struct SkipMigrationsEnvRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG503",
-    name: "skip-migrations-env",
+    code: RuleCode::CG503,
     severity: Severity::Error,
     checks: "When `migrations.viaHook` is true, a rendered ConfigMap sets the spec's skip-migrations variable \
              (`app.skipMigrationsEnv`) to `\"true\"`, and to `\"false\"` otherwise.",

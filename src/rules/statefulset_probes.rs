@@ -1,14 +1,14 @@
 //! CG703: the database's containers have liveness and readiness probes.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetProbesRule = StatefulSetProbesRule;
 
 pub struct StatefulSetProbesRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG703",
-    name: "statefulset-probes",
+    code: RuleCode::CG703,
     severity: Severity::Error,
     checks: "Every container of a StatefulSet has a `livenessProbe` and a `readinessProbe`.",
     why: "Without readiness the Service sends connections to a server still replaying its WAL; without liveness a wedged \

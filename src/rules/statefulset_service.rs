@@ -1,14 +1,14 @@
 //! CG702: the StatefulSet's serviceName is a rendered headless Service.
 
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetServiceRule = StatefulSetServiceRule;
 
 pub struct StatefulSetServiceRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG702",
-    name: "statefulset-service",
+    code: RuleCode::CG702,
     severity: Severity::Error,
     checks: "Every StatefulSet's `serviceName` names a Service rendered with it that is headless (`clusterIP: None`).",
     why: "The StatefulSet's pods get their stable DNS names from that governing Service; without it, or with a normal \

@@ -1,14 +1,14 @@
 //! CG704: the database keeps its data in a claim of its own.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetStorageRule = StatefulSetStorageRule;
 
 pub struct StatefulSetStorageRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG704",
-    name: "statefulset-storage",
+    code: RuleCode::CG704,
     severity: Severity::Error,
     checks: "Every StatefulSet has a `volumeClaimTemplates` entry, and a container mounts it.",
     why: "Without a claim template the data directory lives in the container or an emptyDir and is lost with the pod: \

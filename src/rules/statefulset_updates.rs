@@ -1,14 +1,14 @@
 //! CG701: the database StatefulSet restarts only when an operator says so, one pod at a time.
 
 use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetUpdatesRule = StatefulSetUpdatesRule;
 
 pub struct StatefulSetUpdatesRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG701",
-    name: "statefulset-updates",
+    code: RuleCode::CG701,
     severity: Severity::Error,
     checks: "Every StatefulSet has `updateStrategy.type: OnDelete` and `podManagementPolicy: OrderedReady`.",
     why: "With RollingUpdate, any `helm upgrade` that touches the pod template (a label, a resource) restarts the database \

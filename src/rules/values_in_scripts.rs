@@ -2,14 +2,14 @@
 
 use crate::extract::{containers, script};
 use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::codes::RuleCode;
 
 pub static RULE: ValuesInScriptsRule = ValuesInScriptsRule;
 
 pub struct ValuesInScriptsRule;
 
 static DOC: RuleDoc = RuleDoc {
-    code: "CG302",
-    name: "values-in-scripts",
+    code: RuleCode::CG302,
     severity: Severity::Error,
     checks: "No string of the values appears verbatim inside a container's shell script. Only strings that cannot be an \
              ordinary word of the script are compared: four characters or more, with a digit, a symbol or at least twelve \

@@ -2,12 +2,13 @@
 //!
 //! One Rust type tree (serde, unknown keys rejected, a doc line on every
 //! field) is the single source of the defaults, `values.yaml`,
-//! `values.schema.json` and the matrix axes. Fields marked
-//! `x-chartgen-flag` are the flags: the bools and enums templates may branch
-//! on, each with the flag it depends on (`backup.sink` only matters when
-//! `backup.enabled`). Values are read with Helm's semantics: `-f` files merged
-//! in order, then `--set-json`, `--set`, `--set-string`, then coalesced with the
-//! defaults (a `null` removes a key), and only then read into these types.
+//! `values.schema.json` and the matrix axes; the flags among its fields are
+//! listed in [`flags`]. Values are read with Helm's semantics: `-f` files
+//! merged in order, then `--set-json`, `--set`, `--set-string`, then
+//! coalesced with the defaults (a `null` removes a key), and only then read
+//! into these types.
+
+pub mod flags;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -47,7 +48,6 @@ pub struct Values {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NetworkPolicy {
     /// Only the chart's jobs and the application's pods reach PostgreSQL; the jobs reach only the database, DNS and the S3 endpoint.
-    #[schemars(extend("x-chartgen-flag" = ""))]
     pub enabled: bool,
     /// Labels of the application's pods, which may connect to the in-cluster PostgreSQL.
     pub application_pod_labels: BTreeMap<LabelKey, LabelValue>,
@@ -68,7 +68,6 @@ pub struct DnsPeer {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Postgresql {
     /// Run PostgreSQL in the cluster as a StatefulSet; false to connect to externalDatabase.
-    #[schemars(extend("x-chartgen-flag" = ""))]
     pub enabled: bool,
     /// PostgreSQL image; the backup and migration jobs use its client tools, so major versions always match the server.
     pub image: Image,
@@ -94,7 +93,6 @@ pub struct Postgresql {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PostgresAuth {
     /// Create the credentials Secret from username and password; false to use existingSecret.
-    #[schemars(extend("x-chartgen-flag" = "postgresql.enabled=true"))]
     pub create: bool,
     /// Database the application uses.
     pub database: PgIdentifier,
@@ -265,7 +263,6 @@ pub enum TaintEffect {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Backup {
     /// Run a CronJob that dumps the database with pg_dump.
-    #[schemars(extend("x-chartgen-flag" = ""))]
     pub enabled: bool,
     /// When to run, as five-field cron.
     pub schedule: CronSchedule,
@@ -274,7 +271,6 @@ pub struct Backup {
     /// Recovery point objective: the longest the schedule may leave without a backup.
     pub rpo: Duration,
     /// Where dumps go: a PersistentVolumeClaim or an S3 bucket.
-    #[schemars(extend("x-chartgen-flag" = "backup.enabled=true"))]
     pub sink: Sink,
     /// The PVC sink.
     pub pvc: PvcSink,
@@ -308,7 +304,6 @@ pub struct Backup {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Verify {
     /// Run a CronJob that restores the newest dump into a throwaway PostgreSQL and runs the spec's sanity queries.
-    #[schemars(extend("x-chartgen-flag" = "backup.enabled=true"))]
     pub enabled: bool,
     /// When to run, as five-field cron (in backup.timeZone); after the backup has finished.
     pub schedule: CronSchedule,
@@ -335,7 +330,6 @@ pub enum Sink {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PvcSink {
     /// Create the PVC for the dumps; false to use the existing claimName.
-    #[schemars(extend("x-chartgen-flag" = "backup.sink=pvc"))]
     pub create: bool,
     /// Existing PVC for the dumps, used when create is false.
     #[schemars(extend("x-chartgen-external" = "PersistentVolumeClaim"))]
@@ -381,7 +375,6 @@ pub struct CredentialsSecret {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Migrations {
     /// Run migrations in a Helm hook Job (post-install, pre-upgrade) and tell the server to skip its own.
-    #[schemars(extend("x-chartgen-flag" = ""))]
     pub via_hook: bool,
     /// Server image that runs the migrate command.
     pub image: Image,
@@ -412,7 +405,6 @@ pub struct Monitoring {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PrometheusRules {
     /// Render a PrometheusRule with the application's alerts.
-    #[schemars(extend("x-chartgen-flag" = ""))]
     pub enabled: bool,
     /// Extra labels on the PrometheusRule, such as the one your Prometheus selects rules by.
     pub labels: BTreeMap<LabelKey, LabelValue>,
@@ -422,16 +414,20 @@ pub struct PrometheusRules {
     pub thresholds: BTreeMap<String, Threshold>,
 }
 
-/// Where values come from on the command line, in Helm's terms.
-#[derive(Debug, Clone, Default)]
+/// Where values come from on the command line, with Helm's flags and semantics.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ValueInputs {
-    /// `-f`/`--values` files, merged in order.
+    /// Values file; repeat to merge several in order.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// `--set` arguments.
+    /// Set values: a.b=c, several separated by commas; types are inferred.
+    #[arg(long, value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// `--set-string` arguments.
+    /// Set values that always stay strings.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
     pub set_string: Vec<String>,
-    /// `--set-json` arguments.
+    /// Set values given as JSON.
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
     pub set_json: Vec<String>,
 }
 
@@ -589,7 +585,13 @@ pub struct LoadedValues {
 /// Reads values with Helm's semantics and checks them against the model and
 /// the spec, reporting every problem of every input.
 pub fn load(spec: &Spec, inputs: &ValueInputs) -> Result<LoadedValues, BadInput> {
-    let (user, mut problems) = user_tree(inputs);
+    load_with(spec, inputs, &flags::Assignment::new())
+}
+
+/// [`load`], with flags set over whatever the inputs say of them.
+pub fn load_with(spec: &Spec, inputs: &ValueInputs, flags: &flags::Assignment) -> Result<LoadedValues, BadInput> {
+    let (mut user, mut problems) = user_tree(inputs);
+    crate::source::merge_maps(&mut user, Node::from_json(&flags.to_tree(), &Origin::Default));
     match from_user_tree(spec, user) {
         Ok(loaded) if problems.is_empty() => Ok(loaded),
         Ok(_) => Err(BadInput::sorted(problems)),
@@ -609,7 +611,7 @@ pub fn user_tree(inputs: &ValueInputs) -> (Node, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     for path in &inputs.files {
         match load_file(path) {
-            Ok(file) => merge_maps(&mut user, file),
+            Ok(file) => crate::source::merge_maps(&mut user, file),
             Err(problem) => problems.push(problem),
         }
     }
@@ -703,21 +705,6 @@ fn deleting_nulls(user: &Node) -> Vec<(String, Origin)> {
     let mut out = Vec::new();
     walk(user, "", &mut out);
     out
-}
-
-/// Helm's `mergeMaps`: maps merge key by key, anything else replaces.
-pub fn merge_maps(dest: &mut Node, src: Node) {
-    let (Value::Map(dest_map), Value::Map(src_map)) = (&mut dest.value, src.value) else { return };
-    for (key, member) in src_map {
-        match dest_map.get_mut(&key) {
-            Some(existing) if matches!(existing.node.value, Value::Map(_)) && matches!(member.node.value, Value::Map(_)) => {
-                merge_maps(&mut existing.node, member.node);
-            }
-            _ => {
-                dest_map.insert(key, member);
-            }
-        }
-    }
 }
 
 /// Helm's coalescing of user values over chart defaults: user values win, maps
@@ -830,17 +817,6 @@ fn check(spec: &Spec, values: &Values, tree: &Node, nulls: &[(String, Origin)]) 
     problems
 }
 
-/// One flag: a bool or enum field templates may branch on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
-    /// Dotted path, such as `backup.sink`.
-    pub path: String,
-    /// The values it can take, as JSON (`false`/`true`, or the enum's strings).
-    pub domain: Vec<serde_json::Value>,
-    /// The flag and value it matters under, if any (`backup.enabled` = `true`).
-    pub requires: Option<(String, serde_json::Value)>,
-}
-
 /// The objects the values name as existing outside the chart, as (kind, name):
 /// the fields the model marks `x-chartgen-external`.
 pub fn external_objects(values: &serde_json::Value) -> std::collections::BTreeSet<(String, String)> {
@@ -869,56 +845,20 @@ fn external_paths() -> &'static [(String, Vec<String>)] {
     static PATHS: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
     PATHS.get_or_init(|| {
         let mut out = Vec::new();
-        walk(crate::schema::raw_values_schema(), &[], &mut out);
+        walk(raw_values_schema(), &[], &mut out);
         out
     })
 }
 
-/// Each flag's default value for a spec.
-pub fn flag_defaults(spec: &Spec) -> BTreeMap<String, serde_json::Value> {
-    let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
-    flags()
-        .into_iter()
-        .map(|flag| {
-            let value = flag.path.split('.').fold(&defaults, |node, key| &node[key]).clone();
-            (flag.path, value)
-        })
-        .collect()
-}
-
-/// The flags of the model, read from the `x-chartgen-flag` marks on its fields.
-pub fn flags() -> Vec<Flag> {
-    static FLAGS: std::sync::OnceLock<Vec<Flag>> = std::sync::OnceLock::new();
-    FLAGS
-        .get_or_init(|| {
-            let mut out = Vec::new();
-            collect_flags(crate::schema::raw_values_schema(), "", &mut out);
-            out
-        })
-        .clone()
-}
-
-fn collect_flags(schema: &serde_json::Value, path: &str, out: &mut Vec<Flag>) {
-    let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else { return };
-    for (name, property) in properties {
-        let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
-        if let Some(requires) = property.get("x-chartgen-flag").and_then(|r| r.as_str()) {
-            let domain = match property.get("enum").and_then(|e| e.as_array()) {
-                Some(values) => values.clone(),
-                None => vec![false.into(), true.into()],
-            };
-            let requires = requires.split_once('=').map(|(p, v)| {
-                let value = match v {
-                    "true" => true.into(),
-                    "false" => false.into(),
-                    other => other.into(),
-                };
-                (p.to_string(), value)
-            });
-            out.push(Flag { path: child.clone(), domain, requires });
-        }
-        collect_flags(property, &child, out);
-    }
+/// The schema of the model as the types give it, with the
+/// `x-chartgen-external` marks; generated once.
+pub fn raw_values_schema() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut settings = schemars::generate::SchemaSettings::draft07();
+        settings.inline_subschemas = true;
+        settings.into_generator().into_root_schema_for::<Values>().to_value()
+    })
 }
 
 #[cfg(test)]
@@ -926,30 +866,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_model_marks_its_flags_with_their_dependencies() {
-        let flags = flags();
-        let find = |p: &str| flags.iter().find(|f| f.path == p).unwrap_or_else(|| panic!("no flag {p}"));
-        assert_eq!(find("backup.sink").domain, vec![serde_json::json!("pvc"), serde_json::json!("s3")]);
-        assert_eq!(find("backup.sink").requires, Some(("backup.enabled".to_string(), true.into())));
-        assert_eq!(find("backup.pvc.create").requires, Some(("backup.sink".to_string(), "pvc".into())));
-        assert_eq!(find("backup.verify.enabled").requires, Some(("backup.enabled".to_string(), true.into())));
-        assert_eq!(find("migrations.viaHook").requires, None);
-        assert_eq!(find("networkPolicy.enabled").requires, None);
-        assert_eq!(flags.len(), 9);
-    }
-
-    #[test]
     fn coalesce_lets_user_values_win_and_null_delete() {
         let user = Node::from_json(&serde_json::json!({"a": {"b": null, "c": 2}, "d": null, "x": null}), &Origin::Default);
         let defaults = Node::from_json(&serde_json::json!({"a": {"b": 1, "c": 1, "e": 1}, "d": 4}), &Origin::Default);
         // A null with no default stays, so an unknown key is still reported.
         assert_eq!(coalesce(user, defaults).to_json(), serde_json::json!({"a": {"c": 2, "e": 1}, "x": null}));
-    }
-
-    #[test]
-    fn merge_maps_merges_maps_and_replaces_the_rest() {
-        let mut dest = Node::from_json(&serde_json::json!({"a": {"b": 1}, "l": [1, 2]}), &Origin::Default);
-        merge_maps(&mut dest, Node::from_json(&serde_json::json!({"a": {"c": 2}, "l": [3]}), &Origin::Default));
-        assert_eq!(dest.to_json(), serde_json::json!({"a": {"b": 1, "c": 2}, "l": [3]}));
     }
 }

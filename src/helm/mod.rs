@@ -20,11 +20,13 @@ use regex::Regex;
 use similar::{capture_diff_slices, Algorithm, DiffTag};
 
 use crate::diagnostic::{BadInput, Diagnostic};
-use crate::render::{define_name, HelmRendering, Renderer};
+use crate::render::define_name;
+use crate::render::explore::{explore, Variants};
+use crate::render::templates::Templates;
 use crate::yaml;
 use crate::schema::{values_schema, values_yaml};
 use crate::spec::Spec;
-use crate::values::{flags, Flag};
+use crate::values::flags::{Assignment, Flag, FlagValue};
 
 /// The files of a generated chart, by path inside the chart directory.
 #[derive(Debug, Clone)]
@@ -51,88 +53,19 @@ pub struct TemplateReport {
 /// Annotation that marks a chart directory as chartgen's, so `generate` may replace it.
 pub const GENERATED_ANNOTATION: &str = "chartgen/generated";
 
-/// The variants of one template, as a decision tree over the flags it reads.
-enum Variants {
-    Text(String),
-    Branch { flag: Flag, arms: Vec<Variants> },
-}
-
-impl Variants {
-    fn flags(&self) -> BTreeSet<String> {
-        match self {
-            Variants::Text(_) => BTreeSet::new(),
-            Variants::Branch { flag, arms } => std::iter::once(flag.path.clone()).chain(arms.iter().flat_map(Variants::flags)).collect(),
-        }
-    }
-
-    fn texts(&self) -> Vec<&str> {
-        match self {
-            Variants::Text(text) => vec![text.as_str()],
-            Variants::Branch { arms, .. } => arms.iter().flat_map(Variants::texts).collect(),
-        }
-    }
-}
-
-type Assignment = BTreeMap<String, serde_json::Value>;
-
-/// Every flag a template's output can depend on: those it branches on and
-/// those of the partials it includes, transitively. Two values sets that
-/// agree on these flags, and hold the same values besides the flags, render
-/// the template alike; a check renders each such template variant once.
-pub fn flags_read(renderer: &Renderer, spec: &Spec, name: &str) -> Result<BTreeSet<String>, BadInput> {
-    let all = flags();
-    let mut partials = BTreeMap::new();
-    let variants = explore(&all, &Assignment::new(), &|a: &Assignment| renderer.render_helm(name, spec, a), &mut partials)?;
-    let mut read = variants.flags();
-    let mut seen = BTreeSet::new();
-    let mut pending: Vec<(String, usize)> = partials.into_iter().collect();
-    while let Some((macro_name, arity)) = pending.pop() {
-        if !seen.insert(macro_name.clone()) {
-            continue;
-        }
-        let mut inner = BTreeMap::new();
-        let variants = explore(&all, &Assignment::new(), &|a: &Assignment| renderer.render_helm_partial(&macro_name, arity, spec, a), &mut inner)?;
-        read.extend(variants.flags());
-        pending.extend(inner);
-    }
-    Ok(read)
-}
-
-/// Renders every variant, branching on each flag a rendering reads before the assignment fixes it.
-fn explore(
-    flags: &[Flag],
-    assignment: &Assignment,
-    render: &dyn Fn(&Assignment) -> Result<HelmRendering, BadInput>,
-    partials: &mut BTreeMap<String, usize>,
-) -> Result<Variants, BadInput> {
-    let rendering = render(assignment)?;
-    let Some(open) = rendering.unassigned else {
-        partials.extend(rendering.partials);
-        return Ok(Variants::Text(rendering.text));
-    };
-    let flag = flags.iter().find(|f| f.path == open).expect("only flags are reported open").clone();
-    let mut arms = Vec::new();
-    for value in &flag.domain {
-        let mut next = assignment.clone();
-        next.insert(flag.path.clone(), value.clone());
-        arms.push(explore(flags, &next, render, partials)?);
-    }
-    Ok(Variants::Branch { flag, arms })
-}
-
 /// A condition on one flag value, as Helm tests it and its negation.
 struct Condition {
     holds: String,
     fails: String,
 }
 
-fn condition(root: &str, flag: &Flag, value: &serde_json::Value) -> Condition {
+fn condition(root: &str, flag: &Flag, value: &FlagValue) -> Condition {
     let path = format!("{root}.Values.{}", flag.path);
     match value {
-        serde_json::Value::Bool(true) => Condition { fails: format!("not {path}"), holds: path },
-        serde_json::Value::Bool(false) => Condition { holds: format!("not {path}"), fails: path },
-        other => {
-            let literal = serde_json::to_string(other).expect("a flag value serializes");
+        FlagValue::Bool(true) => Condition { fails: format!("not {path}"), holds: path },
+        FlagValue::Bool(false) => Condition { holds: format!("not {path}"), fails: path },
+        FlagValue::Choice(text) => {
+            let literal = serde_json::to_string(text).expect("a string serializes");
             Condition { holds: format!("eq {path} {literal}"), fails: format!("ne {path} {literal}") }
         }
     }
@@ -146,7 +79,7 @@ fn merge(variants: &Variants, root: &str) -> String {
             let texts: Vec<String> = arms.iter().map(|arm| merge(arm, root)).collect();
             // `true` reads better as the first arm of a bool; enums keep their order.
             let mut order: Vec<usize> = (0..texts.len()).collect();
-            if flag.domain.first() == Some(&serde_json::Value::Bool(false)) {
+            if flag.domain.first() == Some(&FlagValue::Bool(false)) {
                 order.reverse();
             }
             let last = *order.last().expect("a flag has values");
@@ -306,15 +239,14 @@ fn report(file: &str, text: &str, variants: &Variants) -> TemplateReport {
 }
 
 /// Compiles the templates and writes every file of the chart, in memory.
-pub fn compile(renderer: &Renderer, spec: &Spec) -> Result<Chart, BadInput> {
-    let flags = flags();
+pub fn compile(templates: &Templates, spec: &Spec) -> Result<Chart, BadInput> {
     let chart = &spec.chart.name;
     let mut files = BTreeMap::new();
     let mut reports = Vec::new();
     let mut partials = BTreeMap::new();
-    for name in renderer.template_names().iter().chain(std::iter::once(&NOTES_TEMPLATE.to_string())) {
-        let render = |a: &Assignment| renderer.render_helm(name, spec, a);
-        let variants = explore(&flags, &Assignment::new(), &render, &mut partials)?;
+    for name in templates.template_names().iter().chain(std::iter::once(&NOTES_TEMPLATE.to_string())) {
+        let render = |a: &Assignment| templates.render_helm(name, spec, a);
+        let variants = explore(&Assignment::new(), &render, &mut partials)?;
         let file = format!("templates/{}", name.trim_end_matches(".j2"));
         let mut text = merge(&variants, "$");
         text.push('\n');
@@ -329,8 +261,8 @@ pub fn compile(renderer: &Renderer, spec: &Spec) -> Result<Chart, BadInput> {
             continue;
         }
         let mut inner = BTreeMap::new();
-        let render = |a: &Assignment| renderer.render_helm_partial(&macro_name, arity, spec, a);
-        let variants = explore(&flags, &Assignment::new(), &render, &mut inner)?;
+        let render = |a: &Assignment| templates.render_helm_partial(&macro_name, arity, spec, a);
+        let variants = explore(&Assignment::new(), &render, &mut inner)?;
         let body = merge(&variants, "$root");
         reports.push(report(&format!("define {chart}.{}", define_name(&macro_name)), &body, &variants));
         defines.insert(macro_name, (arity, body));
@@ -818,24 +750,24 @@ mod tests {
     use super::*;
 
     fn flag(path: &str) -> Flag {
-        Flag { path: path.to_string(), domain: vec![false.into(), true.into()], requires: None }
+        Flag::bool(path)
     }
 
     #[test]
     fn shared_lines_are_written_once_and_differing_hunks_are_conditional() {
-        let merged = merge_two(&condition("$", &flag("a"), &true.into()), "x: 1\n  y: 2\nz: 3", "x: 1\n  y: 9\nz: 3");
+        let merged = merge_two(&condition("$", &flag("a"), &FlagValue::Bool(true)), "x: 1\n  y: 2\nz: 3", "x: 1\n  y: 9\nz: 3");
         assert_eq!(merged, "x: 1\n  {{- if $.Values.a }}\n  y: 2\n  {{- else }}\n  y: 9\n  {{- end }}\nz: 3");
     }
 
     #[test]
     fn one_shared_line_between_two_differences_joins_them() {
-        let merged = merge_two(&condition("$", &flag("a"), &true.into()), "n: 1\nv: 1\nn: 2\nv: 2", "n: 1\nv: 3\nn: 2\nv: 4");
+        let merged = merge_two(&condition("$", &flag("a"), &FlagValue::Bool(true)), "n: 1\nv: 1\nn: 2\nv: 2", "n: 1\nv: 3\nn: 2\nv: 4");
         assert_eq!(merged, "n: 1\n{{- if $.Values.a }}\nv: 1\nn: 2\nv: 2\n{{- else }}\nv: 3\nn: 2\nv: 4\n{{- end }}");
     }
 
     #[test]
     fn a_hunk_only_one_side_has_is_guarded_by_the_matching_test() {
-        let merged = merge_two(&condition("$", &flag("a"), &true.into()), "x: 1", "x: 1\ny: 2");
+        let merged = merge_two(&condition("$", &flag("a"), &FlagValue::Bool(true)), "x: 1", "x: 1\ny: 2");
         assert_eq!(merged, "x: 1\n{{- if not $.Values.a }}\ny: 2\n{{- end }}");
     }
 
@@ -847,7 +779,7 @@ mod tests {
 
     #[test]
     fn one_line_pieces_merge_on_their_line() {
-        let merged = merge_two(&condition("$root", &flag("a"), &true.into()), "{{ x }}", "{{ y }}");
+        let merged = merge_two(&condition("$root", &flag("a"), &FlagValue::Bool(true)), "{{ x }}", "{{ y }}");
         assert_eq!(merged, "{{ if $root.Values.a }}{{ x }}{{ else }}{{ y }}{{ end }}");
     }
 

@@ -15,13 +15,15 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod lint;
+
 use crate::diagnostic::{nearest, BadInput, Diagnostic, Source};
 use crate::scalars::{Duration, ImageRepository, ImageTag};
 use crate::source::{load_bytes, load_str, Node};
 
 /// The built-in spec: the certctl example.
 pub const BUILTIN_NAME: &str = "built-in certctl example";
-const BUILTIN: &str = include_str!("../fixtures/specs/certctl.yaml");
+const BUILTIN: &str = include_str!("../../fixtures/specs/certctl.yaml");
 
 /// A whole chart spec.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -49,7 +51,7 @@ pub struct Spec {
     pub check: CheckSettings,
     /// Lint rules disabled or given another severity.
     #[serde(default)]
-    pub lint: crate::rules::LintSettings,
+    pub lint: lint::LintSettings,
 }
 
 /// Settings of the matrix check.
@@ -213,7 +215,7 @@ pub struct Alert {
     #[serde(rename = "for")]
     pub for_: crate::scalars::DurationOrZero,
     /// The alert's severity label.
-    pub severity: Severity,
+    pub severity: AlertSeverity,
     /// One line: what is wrong.
     pub summary: String,
     /// What is wrong and what it means; Prometheus templates such as `{{ $value }}` are kept.
@@ -224,7 +226,7 @@ pub struct Alert {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum AlertSeverity {
     Critical,
     Warning,
     Info,
@@ -398,15 +400,9 @@ pub struct LoadedSpec {
     pub tree: Node,
     /// Where the paths the spec names start from: the spec file's directory.
     pub dir: crate::place::Place,
-    defaults: std::sync::OnceLock<Node>,
 }
 
 impl LoadedSpec {
-    /// The default values as a tree, made once.
-    pub fn defaults(&self) -> &Node {
-        self.defaults.get_or_init(|| crate::values::defaults_tree(&self.spec))
-    }
-
     /// The spec's file, or that it is the built-in one.
     pub fn name(&self) -> String {
         self.tree.origin.source_name().unwrap_or_else(|| BUILTIN_NAME.to_string())
@@ -456,7 +452,7 @@ pub fn load(path: Option<&Path>) -> Result<LoadedSpec, BadInput> {
     let tree = match path {
         Some(p) => {
             let name = p.display().to_string();
-            let bytes = crate::source::read_limited(p).map_err(|e| Diagnostic::plain(format!("cannot read spec {name}: {e}")))?;
+            let bytes = crate::place::read_limited(p).map_err(|e| Diagnostic::plain(format!("cannot read spec {name}: {e}")))?;
             load_bytes(&name, bytes)?
         }
         None => builtin_tree(),
@@ -477,7 +473,7 @@ pub fn load(path: Option<&Path>) -> Result<LoadedSpec, BadInput> {
             Some(p) => crate::place::Place::Disk(p.parent().map(Path::to_path_buf).unwrap_or_default()),
             None => crate::place::Place::Builtin(crate::place::BUILTIN_SPEC_DIR.to_string()),
         };
-        Ok(LoadedSpec { spec, tree, dir, defaults: std::sync::OnceLock::new() })
+        Ok(LoadedSpec { spec, tree, dir })
     } else {
         Err(BadInput::sorted(problems))
     }

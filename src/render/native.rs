@@ -1,0 +1,104 @@
+//! chartgen's own renderer: its templates in native mode, for one spec.
+//!
+//! A check renders many values sets that differ mostly in their flags, so
+//! each template's documents are kept by what its output depends on: the
+//! values of the flags it reads, and everything else in the values. A
+//! combination re-renders only the templates whose flags it changes.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+use super::templates::Templates;
+use super::{install_order, Location, Release, Renderer};
+use crate::diagnostic::{BadInput, Diagnostic};
+use crate::extract::Manifest;
+use crate::spec::Spec;
+use crate::values::flags::{model_flags, ValuePath};
+use crate::values::Values;
+
+/// A template (by index), the values of the flags it reads, and a digest of
+/// every other value and the release.
+type Key = (usize, Vec<serde_json::Value>, u64);
+
+pub struct Native {
+    templates: Templates,
+    spec: Spec,
+    /// Each template's name, with the flags its output depends on.
+    reads: Vec<(String, Vec<ValuePath>)>,
+    rendered: Mutex<HashMap<Key, Vec<Manifest>>>,
+}
+
+impl Native {
+    pub fn new(templates: Templates, spec: &Spec) -> Result<Native, BadInput> {
+        let reads = templates
+            .template_names()
+            .iter()
+            .map(|name| Ok((name.clone(), super::explore::flags_read(&templates, spec, name)?.into_iter().collect())))
+            .collect::<Result<_, BadInput>>()?;
+        Ok(Native { templates, spec: spec.clone(), reads, rendered: Mutex::default() })
+    }
+
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+}
+
+/// A digest of a values tree without its flags, and of the release.
+fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
+    fn walk(node: &serde_json::Value, path: &mut Vec<String>, hasher: &mut std::collections::hash_map::DefaultHasher) {
+        match node {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    path.push(key.clone());
+                    let is_flag = model_flags().iter().any(|f| f.path.keys() == path.as_slice());
+                    if !is_flag {
+                        key.hash(hasher);
+                        walk(child, path, hasher);
+                    }
+                    path.pop();
+                }
+            }
+            leaf => leaf.to_string().hash(hasher),
+        }
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    walk(values, &mut Vec::new(), &mut hasher);
+    release.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl Renderer for Native {
+    fn render(&self, values: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
+        let typed = Values::deserialize(values).map_err(|e| Diagnostic::plain(format!("the values do not fit the model: {e}")))?;
+        let rest = rest_digest(values, release);
+        let mut manifests = Vec::new();
+        for (index, (name, flags)) in self.reads.iter().enumerate() {
+            let key = (index, flags.iter().map(|path| path.lookup(values).clone()).collect(), rest);
+            let known = self.rendered.lock().expect("not poisoned").get(&key).cloned();
+            let documents = match known {
+                Some(documents) => documents,
+                None => {
+                    let documents = self.templates.render_template(name, &self.spec, &typed, release)?;
+                    self.rendered.lock().expect("not poisoned").insert(key, documents.clone());
+                    documents
+                }
+            };
+            manifests.extend(documents);
+        }
+        install_order(&mut manifests);
+        Ok(manifests)
+    }
+
+    fn locate(&self, manifest: &Manifest, field: Option<&str>) -> Option<Location> {
+        let name = format!("{}.j2", manifest.source.trim_start_matches("templates/"));
+        let text = self.templates.source(&name)?;
+        let line = field.and_then(|field| {
+            let key = format!("{field}:");
+            text.lines().position(|line| line.trim_start().trim_start_matches("- ").starts_with(&key)).map(|i| i + 1)
+        });
+        Some(Location { file: self.templates.template_place(&name)?.to_string(), line })
+    }
+}

@@ -1,0 +1,270 @@
+//! The flags: the bool and enum values templates may branch on, in one
+//! typed table, and the [`Assignment`] of values to flags that a matrix
+//! combination, a helm-mode rendering and a golden's id are made of.
+//!
+//! A flag may matter only under another flag's value (`backup.sink` only
+//! when `backup.enabled`): a combination leaves it out otherwise, so that
+//! combinations such a dependency makes identical are never checked twice.
+//! A new flag is a row of [`model_flags`]; a test checks each row against
+//! the values model.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::values::{Sink, Values};
+
+/// A dotted path into the values, parsed once: `backup.sink`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ValuePath(Vec<String>);
+
+impl ValuePath {
+    pub fn parse(dotted: &str) -> ValuePath {
+        ValuePath(dotted.split('.').map(str::to_string).collect())
+    }
+
+    pub fn keys(&self) -> &[String] {
+        &self.0
+    }
+
+    /// The value at this path in a JSON tree (`null` where absent).
+    pub fn lookup<'a>(&self, tree: &'a serde_json::Value) -> &'a serde_json::Value {
+        self.0.iter().fold(tree, |node, key| &node[key.as_str()])
+    }
+}
+
+impl fmt::Display for ValuePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("."))
+    }
+}
+
+/// One value of a flag's domain.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FlagValue {
+    Bool(bool),
+    /// An enum's value, as the values file writes it (`s3`).
+    Choice(String),
+}
+
+impl FlagValue {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            FlagValue::Bool(b) => serde_json::Value::Bool(*b),
+            FlagValue::Choice(text) => serde_json::Value::String(text.clone()),
+        }
+    }
+
+    /// The value a JSON tree holds, if it is one a flag can take.
+    pub fn from_json(value: &serde_json::Value) -> Option<FlagValue> {
+        match value {
+            serde_json::Value::Bool(b) => Some(FlagValue::Bool(*b)),
+            serde_json::Value::String(text) => Some(FlagValue::Choice(text.clone())),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for FlagValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlagValue::Bool(b) => write!(f, "{b}"),
+            FlagValue::Choice(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<bool> for FlagValue {
+    fn from(b: bool) -> FlagValue {
+        FlagValue::Bool(b)
+    }
+}
+
+impl From<Sink> for FlagValue {
+    fn from(sink: Sink) -> FlagValue {
+        choice(&sink)
+    }
+}
+
+/// An enum value as its values-file text.
+fn choice<T: serde::Serialize>(value: &T) -> FlagValue {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => FlagValue::Choice(text),
+        other => panic!("a flag's enum serializes as a string, not {other:?}"),
+    }
+}
+
+/// A flag: its path, the values it takes (the default first), and the flag
+/// value it matters under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    pub path: ValuePath,
+    pub domain: Vec<FlagValue>,
+    pub requires: Option<(ValuePath, FlagValue)>,
+}
+
+impl Flag {
+    pub fn bool(path: &str) -> Flag {
+        Flag { path: ValuePath::parse(path), domain: vec![false.into(), true.into()], requires: None }
+    }
+
+    /// An enum flag: every value of `T`.
+    pub fn choice<T: serde::Serialize>(path: &str, values: &[T]) -> Flag {
+        Flag { path: ValuePath::parse(path), domain: values.iter().map(choice).collect(), requires: None }
+    }
+
+    /// The flag, mattering only when `path` holds `value`.
+    pub fn when(mut self, path: &str, value: impl Into<FlagValue>) -> Flag {
+        self.requires = Some((ValuePath::parse(path), value.into()));
+        self
+    }
+
+    /// Whether its dependency holds under `assignment`.
+    pub fn applies(&self, assignment: &Assignment) -> bool {
+        self.requires.as_ref().is_none_or(|(path, value)| assignment.get(path) == Some(value))
+    }
+}
+
+/// The flags of chartgen's values model.
+pub fn model_flags() -> &'static [Flag] {
+    static FLAGS: std::sync::OnceLock<Vec<Flag>> = std::sync::OnceLock::new();
+    FLAGS.get_or_init(|| {
+        vec![
+            Flag::bool("postgresql.enabled"),
+            Flag::bool("postgresql.auth.create").when("postgresql.enabled", true),
+            Flag::bool("backup.enabled"),
+            Flag::choice("backup.sink", &[Sink::Pvc, Sink::S3]).when("backup.enabled", true),
+            Flag::bool("backup.pvc.create").when("backup.sink", Sink::Pvc),
+            Flag::bool("backup.verify.enabled").when("backup.enabled", true),
+            Flag::bool("migrations.viaHook"),
+            Flag::bool("monitoring.prometheusRules.enabled"),
+            Flag::bool("networkPolicy.enabled"),
+        ]
+    })
+}
+
+/// The model's flag at a path.
+pub fn model_flag(path: &ValuePath) -> Option<&'static Flag> {
+    model_flags().iter().find(|f| f.path == *path)
+}
+
+/// Values of flags, by path: what a combination sets, what a helm-mode
+/// rendering assumes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Assignment(BTreeMap<ValuePath, FlagValue>);
+
+impl Assignment {
+    pub fn new() -> Assignment {
+        Assignment::default()
+    }
+
+    pub fn get(&self, path: &ValuePath) -> Option<&FlagValue> {
+        self.0.get(path)
+    }
+
+    pub fn insert(&mut self, path: ValuePath, value: FlagValue) {
+        self.0.insert(path, value);
+    }
+
+    /// With one more flag set.
+    pub fn with(&self, path: &ValuePath, value: &FlagValue) -> Assignment {
+        let mut next = self.clone();
+        next.insert(path.clone(), value.clone());
+        next
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&ValuePath, &FlagValue)> {
+        self.0.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The flags as `path=value` words: `backup.enabled=true backup.sink=s3`.
+    pub fn describe(&self) -> String {
+        self.0.iter().map(|(path, value)| format!("{path}={value}")).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The flags as a values tree, as a values file would set them.
+    pub fn to_tree(&self) -> serde_json::Value {
+        let mut root = serde_json::Map::new();
+        for (path, value) in &self.0 {
+            let (last, parents) = path.keys().split_last().expect("a path has a key");
+            let mut target = &mut root;
+            for key in parents {
+                target = target
+                    .entry(key.clone())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
+                    .as_object_mut()
+                    .expect("flag paths nest in maps");
+            }
+            target.insert(last.clone(), value.to_json());
+        }
+        serde_json::Value::Object(root)
+    }
+
+    /// The flags a values tree sets, leaving out those whose dependency does not hold.
+    pub fn of_tree(flags: &[Flag], tree: &serde_json::Value) -> Assignment {
+        let mut assignment = Assignment::new();
+        for flag in flags {
+            if flag.applies(&assignment)
+                && let Some(value) = FlagValue::from_json(flag.path.lookup(tree))
+            {
+                assignment.insert(flag.path.clone(), value);
+            }
+        }
+        assignment
+    }
+}
+
+impl serde::Serialize for Assignment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(path, value)| (path.to_string(), value.to_json())))
+    }
+}
+
+/// Each model flag's default value for a spec.
+pub fn flag_defaults(spec: &crate::spec::Spec) -> Assignment {
+    let defaults = serde_json::to_value(Values::defaults(spec)).expect("the defaults serialize");
+    let mut out = Assignment::new();
+    for flag in model_flags() {
+        let value = FlagValue::from_json(flag.path.lookup(&defaults)).expect("a flag's default is a bool or a string");
+        out.insert(flag.path.clone(), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema of the field at a path of the model.
+    fn field(path: &ValuePath) -> &'static serde_json::Value {
+        path.keys().iter().fold(crate::values::raw_values_schema(), |node, key| &node["properties"][key.as_str()])
+    }
+
+    #[test]
+    fn every_flag_is_a_bool_or_enum_field_of_the_model_with_its_whole_domain() {
+        for flag in model_flags() {
+            let schema = field(&flag.path);
+            match schema["enum"].as_array() {
+                Some(values) => assert_eq!(values.iter().map(|v| FlagValue::from_json(v).unwrap()).collect::<Vec<_>>(), flag.domain, "{}", flag.path),
+                None => assert_eq!(schema["type"], "boolean", "{} is not a bool or an enum", flag.path),
+            }
+            if let Some((path, value)) = &flag.requires {
+                let required = model_flag(path).unwrap_or_else(|| panic!("{} depends on {path}, which is not a flag", flag.path));
+                assert!(required.domain.contains(value), "{}: {path} never takes {value}", flag.path);
+            }
+        }
+    }
+
+    #[test]
+    fn an_assignment_becomes_the_values_tree_that_sets_it() {
+        let mut assignment = Assignment::new();
+        assignment.insert(ValuePath::parse("backup.enabled"), true.into());
+        assignment.insert(ValuePath::parse("backup.sink"), Sink::S3.into());
+        assert_eq!(assignment.to_tree(), serde_json::json!({"backup": {"enabled": true, "sink": "s3"}}));
+        assert_eq!(assignment.describe(), "backup.enabled=true backup.sink=s3");
+        assert_eq!(Assignment::of_tree(model_flags(), &assignment.to_tree()).get(&ValuePath::parse("backup.sink")), Some(&FlagValue::Choice("s3".into())));
+    }
+}
