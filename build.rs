@@ -1,78 +1,110 @@
-//! Embeds every `templates/*.j2` file so the binary needs no template
-//! directory, and the built-in example's goldens, scenarios and runbook;
-//! lists the lint rules: every `src/rules/*.rs` but the engine's own files
-//! is one rule, so adding a rule is adding its file.
+//! Embeds the templates (`templates/*.j2`, chart-wide, and each component's
+//! and backend's `src/components/**/templates/*.j2`) so the binary needs no
+//! template directory, and the built-in example's goldens, scenarios and
+//! runbook; lists the lint rules: every `src/rules/*.rs` but the engine's
+//! own files, and every `src/components/**/rules/*.rs`, is one rule, so
+//! adding a rule is adding its file.
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    embed_templates(root);
+    list_rules(root);
+    embed_builtin_files(root);
+}
+
+/// Files with this extension directly in `dir`, sorted.
+fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file() && p.to_string_lossy().ends_with(extension)).collect();
+    files.sort();
+    files
+}
+
+/// Every folder named `leaf` under `src/components`, at any depth, sorted.
+fn component_folders(root: &Path, leaf: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, leaf: &str, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        dirs.sort();
+        for dir in dirs {
+            if dir.file_name().is_some_and(|n| n == leaf) {
+                out.push(dir);
+            } else {
+                walk(&dir, leaf, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.join("src/components"), leaf, &mut out);
+    out
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).expect("under the repository").to_string_lossy().into_owned()
+}
+
+fn embed_templates(root: &Path) {
     println!("cargo:rerun-if-changed=templates");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("templates/ exists")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".j2"))
-        .collect();
-    names.sort();
+    println!("cargo:rerun-if-changed=src/components");
+    let mut files = files_in(&root.join("templates"), ".j2");
+    for dir in component_folders(root, "templates") {
+        files.extend(files_in(&dir, ".j2"));
+    }
+    let mut seen = std::collections::BTreeMap::new();
     let mut code = String::from("/// The templates: file name, path in the repository, text.\npub const TEMPLATES: &[(&str, &str, &str)] = &[\n");
-    for name in names {
-        let path = dir.join(&name);
-        writeln!(code, "    ({name:?}, {:?}, include_str!({:?})),", format!("templates/{name}"), path.display().to_string()).unwrap();
+    for path in &files {
+        let name = path.file_name().expect("a file").to_string_lossy().into_owned();
+        let at = relative(root, path);
+        // A chart's templates/ is one flat folder: two files of one name would collide there.
+        if let Some(other) = seen.insert(name.clone(), at.clone()) {
+            panic!("two templates are named {name}: {other} and {at}");
+        }
+        writeln!(code, "    ({name:?}, {at:?}, include_str!({:?})),", path.display().to_string()).unwrap();
     }
     code.push_str("];\n");
-    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("templates.rs");
-    std::fs::write(out, code).unwrap();
-    list_rules();
-    embed_builtin_files();
+    write_out("templates.rs", &code);
 }
 
 /// The built-in example's own files (goldens, scenarios, runbook), by their
 /// path in the repository, so the example runs from any directory.
-fn embed_builtin_files() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+fn embed_builtin_files(root: &Path) {
     let mut files = Vec::new();
     for dir in ["fixtures/golden/certctl", "fixtures/scenarios"] {
         println!("cargo:rerun-if-changed={dir}");
-        let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
-            .unwrap_or_else(|e| panic!("{dir}: {e}"))
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".yaml"))
-            .collect();
-        names.sort();
-        files.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
+        files.extend(files_in(&root.join(dir), ".yaml"));
     }
     println!("cargo:rerun-if-changed=docs/runbook.md");
-    files.push("docs/runbook.md".to_string());
+    files.push(root.join("docs/runbook.md"));
     let mut code = String::from("/// The built-in example's files, by path in chartgen's repository.\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
     for file in files {
-        writeln!(code, "    ({file:?}, include_str!({:?})),", root.join(&file).display().to_string()).unwrap();
+        writeln!(code, "    ({:?}, include_str!({:?})),", relative(root, &file), file.display().to_string()).unwrap();
     }
     code.push_str("];\n");
-    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_files.rs");
-    std::fs::write(out, code).unwrap();
+    write_out("builtin_files.rs", &code);
 }
 
-fn list_rules() {
+fn list_rules(root: &Path) {
     println!("cargo:rerun-if-changed=src/rules");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
-    let mut modules: Vec<String> = std::fs::read_dir(&dir)
-        .expect("src/rules/ exists")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter_map(|n| n.strip_suffix(".rs").map(str::to_string))
-        .filter(|n| n != "mod" && n != "support")
-        .collect();
-    modules.sort();
+    let engine = ["mod.rs", "support.rs"];
+    let mut files: Vec<PathBuf> = files_in(&root.join("src/rules"), ".rs").into_iter().filter(|p| !engine.iter().any(|e| p.ends_with(e))).collect();
+    for dir in component_folders(root, "rules") {
+        files.extend(files_in(&dir, ".rs"));
+    }
+    let module = |p: &PathBuf| p.file_stem().expect("a file").to_string_lossy().into_owned();
     let mut code = String::new();
-    for module in &modules {
-        writeln!(code, "#[path = {:?}]\nmod {module};", dir.join(format!("{module}.rs")).display().to_string()).unwrap();
+    for file in &files {
+        writeln!(code, "#[path = {:?}]\nmod {};", file.display().to_string(), module(file)).unwrap();
     }
     code.push_str("/// Every rule file's `RULE`.\nstatic RULES: &[&dyn Rule] = &[\n");
-    for module in &modules {
-        writeln!(code, "    &{module}::RULE,").unwrap();
+    for file in &files {
+        writeln!(code, "    &{}::RULE,", module(file)).unwrap();
     }
     code.push_str("];\n");
-    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("rules.rs");
-    std::fs::write(out, code).unwrap();
+    write_out("rules.rs", &code);
+}
+
+fn write_out(file: &str, code: &str) {
+    std::fs::write(Path::new(&std::env::var("OUT_DIR").unwrap()).join(file), code).unwrap();
 }

@@ -5,21 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{chartgen, root, Run};
-
-/// The built-in templates copied to a temporary directory, with one edit.
-fn templates_with(file: &str, from: &str, to: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(root().join("templates")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    let path = dir.path().join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} has no `{from}`");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    dir
-}
+use common::{chartgen, root, template_overlay, Run};
 
 /// A copy of the built-in goldens, to change without touching the project's.
 fn golden_copy() -> tempfile::TempDir {
@@ -61,7 +47,7 @@ fn every_combination_of_the_second_spec_passes() {
 
 #[test]
 fn a_misspelt_field_is_caught_with_the_template_line_and_the_right_name() {
-    let templates = templates_with("backup-cronjob.yaml.j2", "concurrencyPolicy: Forbid", "concurrencyPollicy: Forbid");
+    let templates = template_overlay("backup-cronjob.yaml.j2", "concurrencyPolicy: Forbid", "concurrencyPollicy: Forbid");
     let run = check_templates(templates.path(), "backup");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("CronJob/release-name-certctl-backup"), "{}", run.stdout);
@@ -72,7 +58,7 @@ fn a_misspelt_field_is_caught_with_the_template_line_and_the_right_name() {
 
 #[test]
 fn a_wrong_type_is_caught() {
-    let templates = templates_with("backup-cronjob.yaml.j2", "backoffLimit: {{ backup.backoffLimit | yaml }}", "backoffLimit: {{ backup.backoffLimit | yaml_str }}");
+    let templates = template_overlay("backup-cronjob.yaml.j2", "backoffLimit: {{ backup.backoffLimit | yaml }}", "backoffLimit: {{ backup.backoffLimit | yaml_str }}");
     let run = check_templates(templates.path(), "backup");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[kube-schema] /spec/jobTemplate/spec/backoffLimit: wrong type: \"2\" is not of type \"integer\""), "{}", run.stdout);
@@ -80,7 +66,7 @@ fn a_wrong_type_is_caught() {
 
 #[test]
 fn a_missing_required_field_is_caught() {
-    let templates = templates_with("postgresql-statefulset.yaml.j2", "  selector:\n    matchLabels: {{ selector_labels(component.database, 6) }}\n", "");
+    let templates = template_overlay("postgresql-statefulset.yaml.j2", "  selector:\n    matchLabels: {{ selector_labels(component.database, 6) }}\n", "");
     let run = check_templates(templates.path(), "defaults");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("StatefulSet/release-name-certctl-postgresql"), "{}", run.stdout);
@@ -89,7 +75,7 @@ fn a_missing_required_field_is_caught() {
 
 #[test]
 fn a_bad_enum_is_caught() {
-    let templates = templates_with("postgresql-statefulset.yaml.j2", "type: OnDelete", "type: OnDemand");
+    let templates = template_overlay("postgresql-statefulset.yaml.j2", "type: OnDelete", "type: OnDemand");
     let run = check_templates(templates.path(), "defaults");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("/spec/updateStrategy/type: \"OnDemand\" is not one of [\"RollingUpdate\",\"OnDelete\"]"), "{}", run.stdout);
@@ -97,7 +83,7 @@ fn a_bad_enum_is_caught() {
 
 #[test]
 fn a_prometheus_rule_with_a_bad_for_is_caught() {
-    let templates = templates_with("prometheusrule.yaml.j2", "for: {{ alert.for | yaml }}", "for: 1 hour");
+    let templates = template_overlay("prometheusrule.yaml.j2", "for: {{ alert.for | yaml }}", "for: 1 hour");
     let run = check_templates(templates.path(), "prometheusRules");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[crd-schema] /spec/groups/0/rules/0/for: \"1 hour\" does not match"), "{}", run.stdout);
@@ -105,7 +91,7 @@ fn a_prometheus_rule_with_a_bad_for_is_caught() {
 
 #[test]
 fn a_dangling_secret_reference_is_caught() {
-    let templates = templates_with(
+    let templates = template_overlay(
         "_helpers.j2",
         "{name: {{ s3.credentialsSecret.name | yaml }}, key: {{ s3.credentialsSecret.accessKeyIdKey | yaml }}}",
         "{name: uploader-keys, key: {{ s3.credentialsSecret.accessKeyIdKey | yaml }}}",
@@ -195,7 +181,7 @@ fn the_upstream_prometheus_operator_crd_accepts_what_chartgen_emits() {
 #[ignore = "needs the upstream CRDs in ../shared/crds"]
 fn the_upstream_crd_catches_a_bad_for_too() {
     let crds = common::shared_crds();
-    let templates = templates_with("prometheusrule.yaml.j2", "for: {{ alert.for | yaml }}", "for: 1 hour");
+    let templates = template_overlay("prometheusrule.yaml.j2", "for: {{ alert.for | yaml }}", "for: 1 hour");
     let golden = golden_copy();
     let run = check(&["--crds", crds.to_str().unwrap(), "--templates", templates.path().to_str().unwrap(), "--golden", golden.path().to_str().unwrap(), "--only", "prometheusRules"]);
     assert_eq!(run.code, 1);
@@ -204,7 +190,7 @@ fn the_upstream_crd_catches_a_bad_for_too() {
 
 /// A check whose templates hold a misspelt field, and the misspelt template's path.
 fn failing_run(format: &str) -> (Run, String) {
-    let templates = templates_with("backup-cronjob.yaml.j2", "concurrencyPolicy: Forbid", "concurrencyPollicy: Forbid");
+    let templates = template_overlay("backup-cronjob.yaml.j2", "concurrencyPolicy: Forbid", "concurrencyPollicy: Forbid");
     let golden = golden_copy();
     let run = check(&["--templates", templates.path().to_str().unwrap(), "--golden", golden.path().to_str().unwrap(), "--only", "backup", "--format", format]);
     (run, format!("{}/backup-cronjob.yaml.j2", templates.path().display()))

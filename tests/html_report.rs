@@ -7,20 +7,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{chartgen, root, Run};
+use common::{chartgen, template_overlay, Run};
 
 /// The built-in templates with the S3 upload's credentials Secret renamed,
 /// so that every S3 combination fails the reference check.
 fn s3_broken_templates() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(root().join("templates")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    let helpers = dir.path().join("_helpers.j2");
-    let text = std::fs::read_to_string(&helpers).unwrap().replacen("{name: {{ s3.credentialsSecret.name | yaml }}", "{name: uploader-keys", 1);
-    std::fs::write(helpers, text).unwrap();
-    dir
+    template_overlay("_helpers.j2", "{name: {{ s3.credentialsSecret.name | yaml }}", "{name: uploader-keys")
 }
 
 /// The page of a check whose S3 combinations fail, with goldens of its own.

@@ -71,3 +71,13 @@ pub fn shared_crds() -> PathBuf {
     assert!(crds.is_dir(), "{} is absent: the upstream CRDs are not available here", crds.display());
     crds
 }
+
+/// A `--templates` overlay directory holding one built-in template, edited:
+/// `from` replaced by `to` once (it must be there).
+pub fn template_overlay(file: &str, from: &str, to: &str) -> tempfile::TempDir {
+    let (_, _, text) = chartgen::render::templates::TEMPLATES.iter().find(|(name, _, _)| *name == file).unwrap_or_else(|| panic!("no built-in template {file}"));
+    assert!(text.contains(from), "{file} has no `{from}`");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(file), text.replacen(from, to, 1)).unwrap();
+    dir
+}

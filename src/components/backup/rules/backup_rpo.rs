@@ -1,7 +1,7 @@
 //! CG102: the backup schedule meets the declared recovery point objective.
 
 use crate::scalars::{human, longest_gap};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 use crate::components::Component;
 

@@ -1,6 +1,6 @@
 //! CG702: the StatefulSet's serviceName is a rendered headless Service.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetServiceRule = StatefulSetServiceRule;

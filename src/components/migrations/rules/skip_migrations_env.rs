@@ -1,6 +1,6 @@
 //! CG503: with migrations in a hook, the server is told not to run them at boot.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: SkipMigrationsEnvRule = SkipMigrationsEnvRule;

@@ -1,8 +1,8 @@
 //! CG602: alerts name only metrics that exist.
 
 use crate::extract::alert_rules;
-use super::support::walk_promql;
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::support::walk_promql;
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: AlertMetricsRule = AlertMetricsRule;

@@ -1,6 +1,6 @@
 //! CG703: the database's containers have liveness and readiness probes.
 
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetProbesRule = StatefulSetProbesRule;

@@ -2,7 +2,7 @@
 
 use crate::extract::{containers, script};
 use crate::shell::missing_options;
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: PgDumpShapeRule = PgDumpShapeRule;

@@ -1,7 +1,7 @@
 //! CG105: a dump is read back before it is kept or shipped.
 
 use crate::extract::{containers, script};
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: DumpIntegrityRule = DumpIntegrityRule;

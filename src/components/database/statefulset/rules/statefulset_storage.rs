@@ -1,6 +1,6 @@
 //! CG704: the database keeps its data in a claim of its own.
 
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetStorageRule = StatefulSetStorageRule;

@@ -1,7 +1,7 @@
 //! CG604: every alert says how bad it is and what it means.
 
 use crate::extract::alert_rules;
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: AlertMetadataRule = AlertMetadataRule;

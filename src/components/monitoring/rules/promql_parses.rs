@@ -1,7 +1,7 @@
 //! CG601: every alert expression is PromQL.
 
 use crate::extract::alert_rules;
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: PromqlParsesRule = PromqlParsesRule;

@@ -1,7 +1,7 @@
 //! CG603: an alert's `for` is a Prometheus duration.
 
 use crate::extract::alert_rules;
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: AlertForRule = AlertForRule;

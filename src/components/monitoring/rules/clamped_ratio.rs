@@ -3,8 +3,8 @@
 use promql_parser::parser::Expr;
 
 use crate::extract::alert_rules;
-use super::support::walk_promql;
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::support::walk_promql;
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: ClampedRatioRule = ClampedRatioRule;

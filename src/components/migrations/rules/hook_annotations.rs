@@ -1,6 +1,6 @@
 //! CG501: the migration Job is a Helm hook with the right phases, weight and delete policy.
 
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 use crate::components::Component;
 

@@ -1,7 +1,7 @@
 //! CG106: a dump appears under its final name only when complete, by a rename on one file system.
 
 use crate::extract::{containers, script};
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: AtomicRenameRule = AtomicRenameRule;

@@ -1,6 +1,6 @@
 //! CG701: the database StatefulSet restarts only when an operator says so, one pod at a time.
 
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: StatefulSetUpdatesRule = StatefulSetUpdatesRule;

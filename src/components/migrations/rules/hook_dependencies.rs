@@ -1,6 +1,6 @@
 //! CG502: a pre-install hook needs only what exists before the release's objects.
 
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 use crate::validate::references;
 

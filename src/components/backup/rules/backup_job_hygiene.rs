@@ -1,6 +1,6 @@
 //! CG103: the backup CronJob never overlaps, never hangs and says its time zone.
 
-use super::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
+use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
 
 pub static RULE: BackupJobHygieneRule = BackupJobHygieneRule;
