@@ -379,7 +379,7 @@ fn sanity_queries(state: &State) -> Result<Value, Error> {
     Ok(literal(state, yaml::string(&text)))
 }
 
-/// A macro of `_helpers.j2` as a shared piece: natively its output (on the
+/// A macro of a helper file (`_*.j2`) as a shared piece: natively its output (on the
 /// next lines, indented, when `indent` is given); in helm mode an `include`
 /// of the define the chart compiler makes of it.
 fn partial(state: &mut State, piece: Value, indent: Option<usize>, arg: Option<Value>) -> Result<Value, Error> {

@@ -41,6 +41,8 @@ pub struct Templates {
     names: Vec<String>,
     /// Each template's file and text, by name.
     sources: BTreeMap<String, (Place, String)>,
+    /// The helper file (`_*.j2`) defining each macro, for compiling it as a partial.
+    macro_files: BTreeMap<String, String>,
     /// Documents already parsed, by digest: combinations share most of theirs.
     parsed: Mutex<std::collections::HashMap<u64, Arc<serde_json::Value>>>,
 }
@@ -86,13 +88,22 @@ impl Templates {
         env.set_formatter(helpers::only_helper_output);
         helpers::register(&mut env);
         let mut names = Vec::new();
+        let mut macro_files = BTreeMap::new();
         for (name, (_, text)) in &sources {
             if name.ends_with(".yaml.j2") && !name.starts_with('_') {
                 names.push(name.clone());
             }
+            if name.starts_with('_') {
+                for macro_name in macro_names(text) {
+                    // A partial becomes one define of the chart, named after its macro alone.
+                    if let Some(other) = macro_files.insert(macro_name.to_string(), name.clone()) {
+                        return Err(Diagnostic::plain(format!("macro {macro_name} is defined in both {other} and {name}; partials need unique names")).into());
+                    }
+                }
+            }
             env.add_template_owned(name.clone(), text.clone()).map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
         }
-        Ok(Templates { env, names, sources, parsed: Mutex::default() })
+        Ok(Templates { env, names, sources, macro_files, parsed: Mutex::default() })
     }
 
     /// Where a template file is, for a finding to point at.
@@ -159,11 +170,12 @@ impl Templates {
         self.helm_rendering(name, &template, spec, assignment, "$")
     }
 
-    /// Renders the macro `macro_name` of `_helpers.j2` in helm mode, as the
+    /// Renders the macro `macro_name` of a helper file in helm mode, as the
     /// body of a define: the root context is `$root`, its argument `$arg`.
     pub fn render_helm_partial(&self, macro_name: &str, arity: usize, spec: &Spec, assignment: &Assignment) -> Result<HelmRendering, BadInput> {
+        let file = self.macro_files.get(macro_name).ok_or_else(|| Diagnostic::plain(format!("partial {macro_name}: no helper file defines it")))?;
         let call = if arity == 0 { format!("{macro_name}()") } else { format!("{macro_name}(arg)") };
-        let source = format!("{{% from \"_helpers.j2\" import {macro_name} %}}{{{{ {call} }}}}");
+        let source = format!("{{% from {file:?} import {macro_name} %}}{{{{ {call} }}}}");
         let template = self.env.template_from_str(&source).map_err(|e| Diagnostic::plain(format!("partial {macro_name}: {e}")))?;
         self.helm_rendering(macro_name, &template, spec, assignment, "$root")
     }
@@ -204,6 +216,11 @@ impl Templates {
     }
 }
 
+/// The macros a template file defines.
+fn macro_names(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{% macro ").skip(1).filter_map(|rest| rest.split('(').next()).map(str::trim)
+}
+
 fn take<T: Default>(cell: &Mutex<T>) -> T {
     std::mem::take(&mut *cell.lock().expect("not poisoned"))
 }
@@ -225,6 +242,6 @@ pub struct HelmRendering {
     pub flags_read: BTreeSet<crate::values::flags::ValuePath>,
     /// The first flag the template read that the assignment did not fix.
     pub unassigned: Option<crate::values::flags::ValuePath>,
-    /// Macros of `_helpers.j2` it includes as partials, with their number of arguments.
+    /// Macros of the helper files it includes as partials, with their number of arguments.
     pub partials: BTreeMap<String, usize>,
 }

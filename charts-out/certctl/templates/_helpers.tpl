@@ -109,37 +109,43 @@ capabilities:
 {{- define "certctl.databaseEnv" -}}
 {{- $root := index . 0 -}}
 - name: PGHOST
-{{- if $root.Values.postgresql.enabled }}
-  value: {{ include "certctl.componentName" (list $root "postgresql" 63) | toJson }}
+  value: {{ include "certctl.databaseHost" (list $root nil) }}
 - name: PGPORT
-  value: {{ $root.Values.postgresql.port | int64 | toString | toJson }}
+  value: {{ include "certctl.databasePort" (list $root nil) }}
 - name: PGDATABASE
-  value: {{ $root.Values.postgresql.auth.database | toJson }}
+  value: {{ include "certctl.databaseName" (list $root nil) }}
 - name: PGSSLMODE
-  value: prefer
-{{- else }}
-  value: {{ $root.Values.externalDatabase.host | toJson }}
-- name: PGPORT
-  value: {{ $root.Values.externalDatabase.port | int64 | toString | toJson }}
-- name: PGDATABASE
-  value: {{ $root.Values.externalDatabase.database | toJson }}
-- name: PGSSLMODE
-  value: {{ $root.Values.externalDatabase.sslMode | toJson }}
-{{- end }}
+  value: {{ include "certctl.databaseSslMode" (list $root nil) }}
 - name: PGUSER
   valueFrom:
-    {{- if $root.Values.postgresql.enabled }}
-    secretKeyRef: {name: {{ include "certctl.credentialsSecret" (list $root nil) }}, key: {{ $root.Values.postgresql.auth.usernameKey | toJson }}}
-    {{- else }}
-    secretKeyRef: {name: {{ include "certctl.credentialsSecret" (list $root nil) }}, key: {{ $root.Values.externalDatabase.usernameKey | toJson }}}
-    {{- end }}
+    secretKeyRef: {name: {{ include "certctl.credentialsSecret" (list $root nil) }}, key: {{ include "certctl.usernameKey" (list $root nil) }}}
 - name: PGPASSWORD
   valueFrom:
-    {{- if $root.Values.postgresql.enabled }}
-    secretKeyRef: {name: {{ include "certctl.credentialsSecret" (list $root nil) }}, key: {{ $root.Values.postgresql.auth.passwordKey | toJson }}}
-    {{- else }}
-    secretKeyRef: {name: {{ include "certctl.credentialsSecret" (list $root nil) }}, key: {{ $root.Values.externalDatabase.passwordKey | toJson }}}
-    {{- end }}
+    secretKeyRef: {name: {{ include "certctl.credentialsSecret" (list $root nil) }}, key: {{ include "certctl.passwordKey" (list $root nil) }}}
+{{- end }}
+
+{{/* Compiled from the `database_host` macro of the chartgen templates. */}}
+{{- define "certctl.databaseHost" -}}
+{{- $root := index . 0 -}}
+{{ if $root.Values.postgresql.enabled }}{{ include "certctl.componentName" (list $root "postgresql" 63) | toJson }}{{ else }}{{ $root.Values.externalDatabase.host | toJson }}{{ end }}
+{{- end }}
+
+{{/* Compiled from the `database_name` macro of the chartgen templates. */}}
+{{- define "certctl.databaseName" -}}
+{{- $root := index . 0 -}}
+{{ if $root.Values.postgresql.enabled }}{{ $root.Values.postgresql.auth.database | toJson }}{{ else }}{{ $root.Values.externalDatabase.database | toJson }}{{ end }}
+{{- end }}
+
+{{/* Compiled from the `database_port` macro of the chartgen templates. */}}
+{{- define "certctl.databasePort" -}}
+{{- $root := index . 0 -}}
+{{ if $root.Values.postgresql.enabled }}{{ $root.Values.postgresql.port | int64 | toString | toJson }}{{ else }}{{ $root.Values.externalDatabase.port | int64 | toString | toJson }}{{ end }}
+{{- end }}
+
+{{/* Compiled from the `database_ssl_mode` macro of the chartgen templates. */}}
+{{- define "certctl.databaseSslMode" -}}
+{{- $root := index . 0 -}}
+{{ if $root.Values.postgresql.enabled }}prefer{{ else }}{{ $root.Values.externalDatabase.sslMode | toJson }}{{ end }}
 {{- end }}
 
 {{/* Compiled from the `dns_egress` macro of the chartgen templates. */}}
@@ -156,6 +162,12 @@ capabilities:
       port: 53
     - protocol: TCP
       port: 53
+{{- end }}
+
+{{/* Compiled from the `password_key` macro of the chartgen templates. */}}
+{{- define "certctl.passwordKey" -}}
+{{- $root := index . 0 -}}
+{{ if $root.Values.postgresql.enabled }}{{ $root.Values.postgresql.auth.passwordKey | toJson }}{{ else }}{{ $root.Values.externalDatabase.passwordKey | toJson }}{{ end }}
 {{- end }}
 
 {{/* Compiled from the `pod_security` macro of the chartgen templates. */}}
@@ -199,4 +211,10 @@ seccompProfile:
     secretKeyRef: {name: {{ $root.Values.backup.s3.credentialsSecret.name | toJson }}, key: {{ $root.Values.backup.s3.credentialsSecret.secretAccessKeyKey | toJson }}}
 - name: HOME
   value: /tmp
+{{- end }}
+
+{{/* Compiled from the `username_key` macro of the chartgen templates. */}}
+{{- define "certctl.usernameKey" -}}
+{{- $root := index . 0 -}}
+{{ if $root.Values.postgresql.enabled }}{{ $root.Values.postgresql.auth.usernameKey | toJson }}{{ else }}{{ $root.Values.externalDatabase.usernameKey | toJson }}{{ end }}
 {{- end }}
