@@ -3,7 +3,8 @@
 //! template directory, and the built-in example's goldens, scenarios and
 //! runbook; lists the lint rules: every `src/rules/*.rs` but the engine's
 //! own files, and every `src/components/**/rules/*.rs`, is one rule, so
-//! adding a rule is adding its file.
+//! adding a rule is adding its file; embeds the custom-resource schemas of
+//! `src/components/**/schemas/*.json`.
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     embed_templates(root);
     list_rules(root);
+    embed_crd_schemas(root);
     embed_builtin_files(root);
 }
 
@@ -65,6 +67,19 @@ fn embed_templates(root: &Path) {
     }
     code.push_str("];\n");
     write_out("templates.rs", &code);
+}
+
+/// The schemas of the custom resources the components emit:
+/// every `src/components/**/schemas/*.json`.
+fn embed_crd_schemas(root: &Path) {
+    let mut code = String::from("/// Schemas of the custom resources the components emit: path in the repository, text.\npub const CRD_SCHEMAS: &[(&str, &str)] = &[\n");
+    for dir in component_folders(root, "schemas") {
+        for file in files_in(&dir, ".json") {
+            writeln!(code, "    ({:?}, include_str!({:?})),", relative(root, &file), file.display().to_string()).unwrap();
+        }
+    }
+    code.push_str("];\n");
+    write_out("crd_schemas.rs", &code);
 }
 
 /// The built-in example's own files (goldens, scenarios, runbook), by their

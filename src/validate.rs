@@ -7,7 +7,7 @@
 //! object that lists its fields accepts no others, `IntOrString` and
 //! `Quantity` get real types, enum-like strings get their values, and
 //! `apiVersion`/`kind` are required and fixed. Custom resources use the
-//! schemas under `schemas/`, or the `openAPIV3Schema` of real CRD manifests
+//! schemas under each component's `schemas/`, or the `openAPIV3Schema` of real CRD manifests
 //! given with `--crds`. Every validator is compiled once and shared.
 
 use std::collections::{BTreeSet, HashMap};
@@ -15,7 +15,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use jsonschema::error::ValidationErrorKind;
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as networking};
+use k8s_openapi::api::{
+    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, core::v1 as core, networking::v1 as networking, policy::v1 as policy,
+    rbac::v1 as rbac,
+};
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use rayon::prelude::*;
@@ -57,9 +60,9 @@ pub struct Validators {
     kinds: HashMap<(String, String), KindSchema>,
 }
 
-/// Schemas chartgen ships for the custom resources it emits.
-const SHIPPED_CRD_SCHEMAS: &[(&str, &str)] =
-    &[("schemas/monitoring.coreos.com_v1_prometheusrule.json", include_str!("../schemas/monitoring.coreos.com_v1_prometheusrule.json"))];
+// Schemas chartgen ships for the custom resources its components emit, each
+// in its component's `schemas/` folder.
+include!(concat!(env!("OUT_DIR"), "/crd_schemas.rs"));
 
 /// Values some string fields of the API may take, from the API reference.
 const ENUMS: &[(&str, &str, &[&str])] = &[
@@ -98,7 +101,9 @@ fn core_kind<T: JsonSchema + k8s_openapi::Resource>(generator: &mut schemars::Sc
 /// `apiVersion` and `kind` select the definition it must satisfy.
 fn core_schema() -> (Value, Vec<CoreKind>) {
     let mut generator = SchemaSettings::draft07().into_generator();
+    // The kinds a chart's workloads are commonly made of, whatever component emits them.
     let kinds = vec![
+        core_kind::<core::Pod>(&mut generator),
         core_kind::<core::ConfigMap>(&mut generator),
         core_kind::<core::Secret>(&mut generator),
         core_kind::<core::Service>(&mut generator),
@@ -108,7 +113,13 @@ fn core_schema() -> (Value, Vec<CoreKind>) {
         core_kind::<apps::Deployment>(&mut generator),
         core_kind::<batch::Job>(&mut generator),
         core_kind::<batch::CronJob>(&mut generator),
+        core_kind::<apps::DaemonSet>(&mut generator),
         core_kind::<networking::NetworkPolicy>(&mut generator),
+        core_kind::<networking::Ingress>(&mut generator),
+        core_kind::<policy::PodDisruptionBudget>(&mut generator),
+        core_kind::<rbac::Role>(&mut generator),
+        core_kind::<rbac::RoleBinding>(&mut generator),
+        core_kind::<autoscaling::HorizontalPodAutoscaler>(&mut generator),
     ];
     let mut definitions = Value::Object(generator.take_definitions(true));
     for (name, definition) in definitions.as_object_mut().expect("a map") {
@@ -174,7 +185,7 @@ impl Validators {
     /// and, when given, every served version of the CRDs in `crds`.
     pub fn new(values_schema: Value, crds: Option<&Path>) -> Result<Validators, BadInput> {
         let mut custom: Vec<(Value, String)> =
-            SHIPPED_CRD_SCHEMAS.iter().map(|(path, text)| (serde_json::from_str(text).expect("the shipped schemas are JSON"), path.to_string())).collect();
+            CRD_SCHEMAS.iter().map(|(path, text)| (serde_json::from_str(text).expect("the shipped schemas are JSON"), path.to_string())).collect();
         if let Some(dir) = crds {
             custom.extend(crd_schemas(dir)?);
         }
