@@ -55,11 +55,15 @@ fn code_of(text: &str) -> String {
     text.lines().map(|line| line.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 
-/// The top-level module a source file belongs to. A component's rule files
-/// are compiled into `rules` (build.rs lists them there).
+/// The top-level module a source file belongs to. A component's or
+/// backend's rule files are compiled into `rules` (build.rs lists them
+/// there), its values section into `values`.
 fn module_of(relative: &str) -> String {
     if relative.starts_with("components/") && relative.contains("/rules/") {
         return "rules".to_string();
+    }
+    if relative.starts_with("components/") && relative.ends_with("/values.rs") {
+        return "values".to_string();
     }
     relative.split('/').next().unwrap().trim_end_matches(".rs").to_string()
 }

@@ -12,7 +12,7 @@ use common::{chartgen, template_overlay, Run};
 /// The built-in templates with the S3 upload's credentials Secret renamed,
 /// so that every S3 combination fails the reference check.
 fn s3_broken_templates() -> tempfile::TempDir {
-    template_overlay("_helpers.j2", "{name: {{ s3.credentialsSecret.name | yaml }}", "{name: uploader-keys")
+    template_overlay("_s3.j2", "{name: {{ s3.credentialsSecret.name | yaml }}", "{name: uploader-keys")
 }
 
 /// The page of a check whose S3 combinations fail, with goldens of its own.

@@ -3,6 +3,13 @@
 //! Templates name components through this table (`component.backup`),
 //! and rules, references and the drill recognise objects by it, never by
 //! label strings of their own. A new component is a row here.
+//!
+//! Beside this file, each component's folder holds what is its own, and
+//! each backend (one way of providing a component: the database as a
+//! StatefulSet or external, the backup to a PVC or to S3) a folder inside
+//! it: `templates/*.j2`, `rules/*.rs` and `schemas/*.json`, which `build.rs`
+//! finds. A new backend is such a folder, its values section and its flag;
+//! the engine does not change. `docs/architecture.md` has the details.
 
 use std::fmt;
 

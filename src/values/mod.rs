@@ -10,6 +10,21 @@
 
 pub mod flags;
 
+// Each backend's values section lives in the backend's folder, with its templates and rules.
+#[path = "../components/database/statefulset/values.rs"]
+mod statefulset;
+#[path = "../components/database/external/values.rs"]
+mod external;
+#[path = "../components/backup/pvc/values.rs"]
+mod pvc;
+#[path = "../components/backup/s3/values.rs"]
+mod s3;
+
+pub use external::{ExternalDatabase, SslMode};
+pub use pvc::PvcSink;
+pub use s3::{CredentialsSecret, S3Sink};
+pub use statefulset::{PostgresAuth, Postgresql, Probe, Probes, Storage};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -18,10 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::de::display_path;
 use crate::diagnostic::{nearest, BadInput, Diagnostic, Origin};
-use crate::scalars::{
-    BucketName, Count, CronSchedule, Duration, EndpointUrl, ExactSeconds, Hostname, ImageRepository, ImageTag, Int, LabelKey, LabelValue, ObjectName,
-    PgIdentifier, Port, Positive, Quantity, Region, S3Prefix, SecretKey, StorageClassName, Text, TimeZone, UnixId,
-};
+use crate::scalars::{Count, CronSchedule, Duration, ExactSeconds, ImageRepository, ImageTag, Int, LabelKey, LabelValue, ObjectName, Positive, Quantity, TimeZone, UnixId};
 use crate::source::{load_file, Member, Node, Value};
 use crate::spec::{ParameterKind, Spec, Threshold};
 use crate::strvals::{parse_into, SetKind};
@@ -66,83 +78,6 @@ pub struct DnsPeer {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Postgresql {
-    /// Run PostgreSQL in the cluster as a StatefulSet; false to connect to externalDatabase.
-    pub enabled: bool,
-    /// PostgreSQL image; the backup and migration jobs use its client tools, so major versions always match the server.
-    pub image: Image,
-    /// Credentials of the in-cluster server.
-    pub auth: PostgresAuth,
-    /// Port of the PostgreSQL Service.
-    pub port: Port,
-    /// The data volume.
-    pub storage: Storage,
-    /// CPU and memory for the server container.
-    pub resources: Resources,
-    /// Health checks of the server container.
-    pub probes: Probes,
-    /// User, group and file system settings of the server pod.
-    pub security_context: SecurityContext,
-    /// Node labels the server pod must match.
-    pub node_selector: BTreeMap<LabelKey, LabelValue>,
-    /// Taints the server pod tolerates.
-    pub tolerations: Vec<Toleration>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PostgresAuth {
-    /// Create the credentials Secret from username and password; false to use existingSecret.
-    pub create: bool,
-    /// Database the application uses.
-    pub database: PgIdentifier,
-    /// User the application and the jobs connect as (written to the Secret when create is true).
-    pub username: PgIdentifier,
-    /// Password written to the Secret when create is true; prefer an existing Secret in production.
-    pub password: Text,
-    /// Existing Secret with the credentials, used when create is false.
-    #[schemars(extend("x-chartgen-external" = "Secret"))]
-    pub existing_secret: ObjectName,
-    /// Key of the username in the Secret.
-    pub username_key: SecretKey,
-    /// Key of the password in the Secret.
-    pub password_key: SecretKey,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ExternalDatabase {
-    /// Host name of the external server.
-    pub host: Hostname,
-    /// Port of the external server.
-    pub port: Port,
-    /// Database the application uses.
-    pub database: PgIdentifier,
-    /// TLS mode for connections (libpq sslmode).
-    pub ssl_mode: SslMode,
-    /// Existing Secret with the credentials.
-    #[schemars(extend("x-chartgen-external" = "Secret"))]
-    pub existing_secret: ObjectName,
-    /// Key of the username in the Secret.
-    pub username_key: SecretKey,
-    /// Key of the password in the Secret.
-    pub password_key: SecretKey,
-}
-
-/// libpq's sslmode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum SslMode {
-    Disable,
-    Allow,
-    Prefer,
-    Require,
-    VerifyCa,
-    VerifyFull,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Image {
     /// Image repository, without a tag.
     pub repository: ImageRepository,
@@ -157,15 +92,6 @@ pub enum PullPolicy {
     Always,
     IfNotPresent,
     Never,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Storage {
-    /// Size of the data volume.
-    pub size: Quantity,
-    /// StorageClass of the data volume; empty for the cluster's default.
-    pub storage_class_name: StorageClassName,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -189,28 +115,6 @@ pub struct ResourceList {
     /// Local scratch space ("1Gi").
     #[serde(rename = "ephemeral-storage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<Quantity>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Probes {
-    /// Restart the server when it stops answering.
-    pub liveness: Probe,
-    /// Take the server out of the Service until it answers.
-    pub readiness: Probe,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Probe {
-    /// Seconds to wait after the container starts.
-    pub initial_delay_seconds: Count,
-    /// Seconds between checks.
-    pub period_seconds: Positive,
-    /// Seconds before a check counts as failed.
-    pub timeout_seconds: Positive,
-    /// Failed checks in a row before acting.
-    pub failure_threshold: Positive,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -324,51 +228,6 @@ pub struct Verify {
 pub enum Sink {
     Pvc,
     S3,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PvcSink {
-    /// Create the PVC for the dumps; false to use the existing claimName.
-    pub create: bool,
-    /// Existing PVC for the dumps, used when create is false.
-    #[schemars(extend("x-chartgen-external" = "PersistentVolumeClaim"))]
-    pub claim_name: ObjectName,
-    /// StorageClass of the created PVC; empty for the cluster's default.
-    pub storage_class_name: StorageClassName,
-    /// Size of the created PVC.
-    pub size: Quantity,
-    /// How many dumps to keep; older ones are deleted after each successful backup.
-    pub keep: Positive,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct S3Sink {
-    /// Bucket the dumps are uploaded to (required with sink s3).
-    pub bucket: BucketName,
-    /// Key prefix inside the bucket: empty, or ending with "/" such as "certctl/".
-    pub prefix: S3Prefix,
-    /// Region of the bucket.
-    pub region: Region,
-    /// Endpoint URL of an S3-compatible store; empty for AWS.
-    pub endpoint: EndpointUrl,
-    /// Secret with the access key pair.
-    pub credentials_secret: CredentialsSecret,
-    /// Image with the aws command that uploads the dump.
-    pub image: Image,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CredentialsSecret {
-    /// Name of the existing Secret.
-    #[schemars(extend("x-chartgen-external" = "Secret"))]
-    pub name: ObjectName,
-    /// Key of the access key id in the Secret.
-    pub access_key_id_key: SecretKey,
-    /// Key of the secret access key in the Secret.
-    pub secret_access_key_key: SecretKey,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
