@@ -148,6 +148,25 @@ fn a_suppression_without_a_reason_is_itself_a_finding() {
 }
 
 #[test]
+fn a_cached_document_is_reported_where_each_copy_stands() {
+    let cronjob = cronjob_with_annotations("    x: y").remove(0);
+    let configmap = manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {}\n").remove(0);
+    let loaded = spec::load(None).unwrap();
+    let values = values::from_user_tree(&loaded.spec, Node::empty_map(Origin::Default)).unwrap();
+    let tree = values.tree.to_json();
+    let cache = rules::DocumentCache::default();
+    let documents_of = |manifests: &[Manifest]| {
+        let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests };
+        let mut found: Vec<usize> = rules::run(&Config::all(), &subject, &cache).into_iter().filter(|f| f.code == RuleCode::CG103).filter_map(|f| f.violation.document).collect();
+        found.dedup();
+        found
+    };
+    assert_eq!(documents_of(&[cronjob.clone(), configmap.clone()]), [0]);
+    // The second rendering reads the CronJob's findings from the cache.
+    assert_eq!(documents_of(&[configmap, cronjob.clone(), cronjob]), [1, 2]);
+}
+
+#[test]
 fn the_spec_can_disable_a_rule_and_change_a_severity() {
     let settings: LintSettings = serde_json::from_value(serde_json::json!({"disable": ["CG103"], "severity": {"CG101": "warning"}})).unwrap();
     let config = Config::new(&settings);

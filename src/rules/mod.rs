@@ -58,7 +58,8 @@ pub struct Rule {
 pub enum Target {
     /// Each document whose kind is one of `kinds`, or every document when empty.
     Documents { kinds: &'static [&'static str], check: fn(&Manifest, &Spec, &mut Problems) },
-    /// Each container of each workload, init containers first.
+    /// Each container of each workload, init containers first (its
+    /// `document` counts in the document alone; the engine places findings).
     Containers(fn(&Container<'_>, &Spec, &mut Problems)),
     /// Each shell script a container runs with `sh -c`.
     Scripts(fn(&Script<'_>, &Spec, &mut Problems)),
@@ -124,7 +125,7 @@ pub fn examples(code: RuleCode) -> impl Iterator<Item = &'static Example> {
     EXAMPLES.iter().filter(move |e| e.code == code)
 }
 
-/// What a rule looks at: one rendering.
+/// One rendering: what `rules::run` checks, and what a `Rendering` target's check sees.
 pub struct Subject<'a> {
     pub spec: &'a Spec,
     pub values: &'a Values,
