@@ -1,9 +1,10 @@
 //! Embeds the templates (`templates/*.j2`, chart-wide, and each component's
 //! and backend's `src/components/**/templates/*.j2`) so the binary needs no
-//! template directory, and the built-in example's goldens, scenarios and
-//! runbook; lists the lint rules: every `src/rules/*.rs` but the engine's
-//! own files, and every `src/components/**/rules/*.rs`, is one rule, so
-//! adding a rule is adding its file; embeds the custom-resource schemas of
+//! template directory, the built-in example's goldens, scenarios and
+//! runbook, and the lint rules' examples (`fixtures/rules/<CODE>/`); lists
+//! the lint rules: every `src/rules/*.rs` but the engine's own files, and
+//! every `src/components/**/rules/*.rs`, is one rule, so adding a rule is
+//! adding its file; embeds the custom-resource schemas of
 //! `src/components/**/schemas/*.json`.
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ fn main() {
     embed_templates(root);
     list_rules(root);
     embed_crd_schemas(root);
+    embed_rule_examples(root);
     embed_builtin_files(root);
 }
 
@@ -112,12 +114,45 @@ fn list_rules(root: &Path) {
     for file in &files {
         writeln!(code, "#[path = {:?}]\nmod {};", file.display().to_string(), module(file)).unwrap();
     }
-    code.push_str("/// Every rule file's `RULE`.\nstatic RULES: &[&dyn Rule] = &[\n");
+    code.push_str("/// Every rule file's `RULE`.\nstatic RULES: &[&Rule] = &[\n");
     for file in &files {
         writeln!(code, "    &{}::RULE,", module(file)).unwrap();
     }
     code.push_str("];\n");
     write_out("rules.rs", &code);
+}
+
+/// Every rule's examples, `fixtures/rules/<CODE>/<case>.yaml` with an
+/// optional `<case>.values.yaml`, ordered by code and case (so `bad` comes
+/// before `bad-<case>`, and the bad ones before the good ones). A folder not
+/// named after a rule code fails the build.
+fn embed_rule_examples(root: &Path) {
+    println!("cargo:rerun-if-changed=fixtures/rules");
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(root.join("fixtures/rules")).expect("fixtures/rules").filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    folders.sort();
+    let mut code = String::from("/// Every rule's examples, by code and case.\npub static EXAMPLES: &[Example] = &[\n");
+    for folder in folders {
+        let rule = folder.file_name().expect("a folder").to_string_lossy().into_owned();
+        let mut cases: Vec<(String, PathBuf)> = files_in(&folder, ".yaml")
+            .into_iter()
+            .filter(|p| !p.to_string_lossy().ends_with(".values.yaml"))
+            .map(|p| (p.file_stem().expect("a file").to_string_lossy().into_owned(), p))
+            .collect();
+        cases.sort();
+        for (case, file) in cases {
+            assert!(case.starts_with("bad") || case.starts_with("good"), "{}: an example is named bad… or good…", relative(root, &file));
+            let values_file = folder.join(format!("{case}.values.yaml"));
+            let values = if values_file.is_file() { format!("include_str!({:?})", values_file.display().to_string()) } else { "\"\"".to_string() };
+            writeln!(
+                code,
+                "    Example {{ code: RuleCode::{rule}, case: {case:?}, values: {values}, manifests: include_str!({:?}) }},",
+                file.display().to_string()
+            )
+            .unwrap();
+        }
+    }
+    code.push_str("];\n");
+    write_out("rule_examples.rs", &code);
 }
 
 fn write_out(file: &str, code: &str) {

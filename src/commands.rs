@@ -371,7 +371,7 @@ pub fn rules(common: &Common, markdown: bool) -> Result<Output, BadInput> {
     let config = rules::Config::new(&common.load_spec()?.spec.lint);
     let mut text = String::new();
     for rule in rules::registry() {
-        let doc = rule.doc();
+        let doc = &rule.doc;
         let severity = config.severity(doc.code).map_or("off", |s| s.as_str());
         text.push_str(&format!("{}  {:<26} {:<8} {}\n", doc.code, doc.code.name(), severity, rules::first_sentence(doc.checks)));
     }
@@ -381,7 +381,7 @@ pub fn rules(common: &Common, markdown: bool) -> Result<Output, BadInput> {
 /// `chartgen explain CODE|NAME`: one rule's doc, with the severity the spec gives it.
 pub fn explain(common: &Common, code: crate::codes::RuleCode) -> Result<Output, BadInput> {
     let loaded = common.load_spec()?;
-    let doc = rules::rule(code).doc();
+    let doc = &rules::rule(code).doc;
     let mut text = rules::explain(doc);
     match rules::Config::new(&loaded.spec.lint).severity(code) {
         None => text.push_str(&format!("\nThe spec ({}) disables this rule.\n", loaded.name())),

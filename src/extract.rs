@@ -83,6 +83,14 @@ pub fn containers(manifests: &[Manifest]) -> Vec<Container<'_>> {
     out
 }
 
+/// A shell script a container runs with `sh -c`.
+pub struct Script<'a> {
+    pub text: String,
+    /// JSON pointer of the script's word in `command` or `args`.
+    pub pointer: String,
+    pub container: Container<'a>,
+}
+
 /// The shell script a container runs with `sh -c`, and its pointer.
 pub fn script(container: &Container<'_>) -> Option<(String, String)> {
     let words = |v: &Value| v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<_>>()).unwrap_or_default();
@@ -99,6 +107,11 @@ pub fn script(container: &Container<'_>) -> Option<(String, String)> {
     Some((text, pointer))
 }
 
+/// Every container's shell script, in container order.
+pub fn scripts(manifests: &[Manifest]) -> Vec<Script<'_>> {
+    containers(manifests).into_iter().filter_map(|container| script(&container).map(|(text, pointer)| Script { text, pointer, container })).collect()
+}
+
 /// `repository` and `tag` of an image reference (the tag is empty when absent;
 /// a digest counts as a tag).
 pub fn image_parts(image: &str) -> (&str, &str) {
@@ -111,17 +124,23 @@ pub fn image_parts(image: &str) -> (&str, &str) {
     }
 }
 
-/// Every alerting rule of every PrometheusRule: (document, pointer, rule).
-pub fn alert_rules(manifests: &[Manifest]) -> Vec<(usize, String, &Value)> {
-    let mut out = Vec::new();
-    for (document, manifest) in manifests.iter().enumerate().filter(|(_, m)| m.kind() == "PrometheusRule") {
-        for (g, group) in manifest.object["spec"]["groups"].as_array().into_iter().flatten().enumerate() {
-            for (r, rule) in group["rules"].as_array().into_iter().flatten().enumerate() {
-                out.push((document, format!("/spec/groups/{g}/rules/{r}"), rule));
-            }
-        }
+/// A rule of a PrometheusRule's group: an alert, or a recording rule, whose
+/// expression is checked alike.
+pub struct Alert<'a> {
+    /// JSON pointer of the rule in its document: `/spec/groups/G/rules/R`.
+    pub pointer: String,
+    pub rule: &'a Value,
+}
+
+/// Every rule of every group of a PrometheusRule (none for other documents).
+pub fn alerts(manifest: &Manifest) -> Vec<Alert<'_>> {
+    if manifest.kind() != "PrometheusRule" {
+        return Vec::new();
     }
-    out
+    let groups = manifest.object["spec"]["groups"].as_array().into_iter().flatten().enumerate();
+    groups
+        .flat_map(|(g, group)| group["rules"].as_array().into_iter().flatten().enumerate().map(move |(r, rule)| Alert { pointer: format!("/spec/groups/{g}/rules/{r}"), rule }))
+        .collect()
 }
 
 /// A JSON pointer segment, escaped.

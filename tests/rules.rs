@@ -1,25 +1,24 @@
-//! The lint rules: each rule's bad example fails it and its good example
-//! passes (the examples of `chartgen explain` are the fixtures), the
-//! registry is complete and documented, configuration and suppressions work.
+//! The lint rules: each rule's bad examples (`fixtures/rules/<CODE>/bad*.yaml`)
+//! fail it and its good ones pass (the first of each are what `chartgen
+//! explain` prints), the registry is complete and documented, configuration
+//! and suppressions work.
 
 mod common;
 
+use chartgen::codes::RuleCode;
 use chartgen::diagnostic::{Origin, Source};
 use chartgen::extract::Manifest;
 use chartgen::render::templates::Templates;
 use chartgen::render::Release;
-use chartgen::codes::RuleCode;
 use chartgen::rules::{self, Config, Example, Subject};
-use chartgen::spec::lint::LintSettings;
 use chartgen::source::{load_str, Node};
 use chartgen::spec;
+use chartgen::spec::lint::LintSettings;
 use chartgen::values;
 
-/// The documents of an example.
-fn manifests(example: &Example) -> Vec<Manifest> {
-    example
-        .manifests
-        .split("\n---\n")
+/// The documents of a YAML stream.
+fn manifests(text: &str) -> Vec<Manifest> {
+    text.split("\n---\n")
         .map(|text| {
             let object = load_str(&Source::new("example", text)).expect("the example is YAML").to_json();
             Manifest::new("templates/example.yaml".into(), text.to_string(), object)
@@ -27,19 +26,20 @@ fn manifests(example: &Example) -> Vec<Manifest> {
         .collect()
 }
 
-/// What one rule says about an example, one line per violation.
-fn run_rule(rule: &dyn rules::Rule, example: &Example) -> Vec<String> {
+/// What an example's own rule finds in it, through the engine (so with
+/// suppressions), one line per finding.
+fn findings_of_its_rule(example: &Example) -> Vec<String> {
     let loaded = spec::load(None).unwrap();
     let user = if example.values.trim().is_empty() { Node::empty_map(Origin::Default) } else { load_str(&Source::new("example values", example.values)).unwrap() };
     let values = values::from_user_tree(&loaded.spec, user).expect("the example's values are valid");
     let tree = values.tree.to_json();
-    let manifests = manifests(example);
+    let manifests = manifests(example.manifests);
     let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests: &manifests };
-    let mut violations = Vec::new();
-    rule.check(&subject, &mut violations);
-    violations
+    rules::run(&Config::all(), &subject, &rules::DocumentCache::default())
         .into_iter()
-        .map(|v| {
+        .filter(|f| f.code == example.code)
+        .map(|f| {
+            let v = f.violation;
             let document = v.document.map_or("(values)".to_string(), |i| format!("{}/{}", manifests[i].kind(), manifests[i].name()));
             format!("{document} {}: {}", v.pointer, v.message)
         })
@@ -47,37 +47,54 @@ fn run_rule(rule: &dyn rules::Rule, example: &Example) -> Vec<String> {
 }
 
 #[test]
-fn every_rule_fails_its_bad_example() {
-    for rule in rules::registry() {
-        let doc = rule.doc();
-        let found = run_rule(rule, &doc.bad);
-        assert!(!found.is_empty(), "{} does not fail its bad example", doc.code);
-        insta::assert_snapshot!(format!("{}-bad", doc.code), found.join("\n"));
+fn every_bad_example_fails_its_rule() {
+    for example in rules::EXAMPLES.iter().filter(|e| e.is_bad()) {
+        let found = findings_of_its_rule(example);
+        assert!(!found.is_empty(), "{} does not fail its example {}", example.code, example.case);
+        insta::assert_snapshot!(format!("{}-{}", example.code, example.case), found.join("\n"));
     }
 }
 
 #[test]
-fn every_rule_passes_its_good_example() {
-    for rule in rules::registry() {
-        let doc = rule.doc();
-        assert_eq!(run_rule(rule, &doc.good), Vec::<String>::new(), "{} fails its good example", doc.code);
+fn every_good_example_passes_its_rule() {
+    for example in rules::EXAMPLES.iter().filter(|e| !e.is_bad()) {
+        assert_eq!(findings_of_its_rule(example), Vec::<String>::new(), "{} fails its example {}", example.code, example.case);
     }
 }
 
 #[test]
-fn every_rule_has_a_code_a_doc_and_a_reviewed_test() {
+fn every_rule_has_a_code_a_doc_and_reviewed_examples() {
     let registry = rules::registry();
     let mut codes = std::collections::BTreeSet::new();
     for rule in &registry {
-        let doc = rule.doc();
+        let doc = &rule.doc;
         assert!(codes.insert(doc.code), "{} is used twice", doc.code);
-        for (heading, text) in [("checks", doc.checks), ("why", doc.why), ("bad", doc.bad.manifests), ("good", doc.good.manifests)] {
+        for (heading, text) in [("checks", doc.checks), ("why", doc.why)] {
             assert!(text.trim().len() > 20, "{} has no `{heading}`", doc.code);
         }
-        let snapshot = common::root().join(format!("tests/snapshots/rules__{}-bad.snap", doc.code));
-        assert!(snapshot.is_file(), "{} has no reviewed snapshot of its bad example ({})", doc.code, snapshot.display());
+        let cases: Vec<&str> = rules::examples(doc.code).map(|e| e.case).collect();
+        let first = |bad: bool| rules::examples(doc.code).find(|e| e.is_bad() == bad).map(|e| e.case);
+        assert_eq!((first(true), first(false)), (Some("bad"), Some("good")), "{} needs fixtures/rules/{}/bad.yaml and good.yaml, which explain prints: {cases:?}", doc.code, doc.code);
+        for example in rules::examples(doc.code).filter(|e| e.is_bad()) {
+            let snapshot = common::root().join(format!("tests/snapshots/rules__{}-{}.snap", doc.code, example.case));
+            assert!(snapshot.is_file(), "{} has no reviewed snapshot of its example {} ({})", doc.code, example.case, snapshot.display());
+        }
     }
     assert_eq!(codes.into_iter().collect::<Vec<_>>(), RuleCode::ALL, "every code of the table has one rule file, and no rule file has another code");
+}
+
+#[test]
+fn every_file_of_the_rule_fixtures_is_an_example_or_its_values() {
+    for folder in std::fs::read_dir(common::root().join("fixtures/rules")).unwrap() {
+        let folder = folder.unwrap().path();
+        let code = folder.file_name().unwrap().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(&folder).unwrap() {
+            let name = file.unwrap().file_name().to_string_lossy().into_owned();
+            let case = name.strip_suffix(".values.yaml").or_else(|| name.strip_suffix(".yaml"));
+            let known = case.is_some_and(|case| rules::EXAMPLES.iter().any(|e| e.code.as_str() == code && e.case == case));
+            assert!(known, "fixtures/rules/{code}/{name} is not read: examples are bad*.yaml or good*.yaml, values <example>.values.yaml");
+        }
+    }
 }
 
 #[test]
@@ -104,8 +121,7 @@ fn every_combination_passes_every_rule_with_the_longest_release_name() {
 }
 
 fn cronjob_with_annotations(annotations: &str) -> Vec<Manifest> {
-    let text = format!("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: db-backup\n  annotations:\n{annotations}\nspec:\n  schedule: \"0 2 * * *\"\n  jobTemplate: {{}}\n");
-    manifests(&Example { values: "", manifests: Box::leak(text.into_boxed_str()) })
+    manifests(&format!("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: db-backup\n  annotations:\n{annotations}\nspec:\n  schedule: \"0 2 * * *\"\n  jobTemplate: {{}}\n"))
 }
 
 fn lint(manifests: &[Manifest], config: &Config) -> Vec<(String, String)> {
@@ -129,6 +145,25 @@ fn a_suppression_without_a_reason_is_itself_a_finding() {
     let found = lint(&cronjob_with_annotations("    chartgen/ignore-CG103: \"\""), &Config::all());
     assert!(found.iter().any(|(code, _)| code == "CG103"), "an empty reason suppresses nothing: {found:?}");
     assert!(found.iter().any(|(code, message)| code == "CG000" && message.contains("gives no reason")), "{found:?}");
+}
+
+#[test]
+fn a_cached_document_is_reported_where_each_copy_stands() {
+    let cronjob = cronjob_with_annotations("    x: y").remove(0);
+    let configmap = manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {}\n").remove(0);
+    let loaded = spec::load(None).unwrap();
+    let values = values::from_user_tree(&loaded.spec, Node::empty_map(Origin::Default)).unwrap();
+    let tree = values.tree.to_json();
+    let cache = rules::DocumentCache::default();
+    let documents_of = |manifests: &[Manifest]| {
+        let subject = Subject { spec: &loaded.spec, values: &values.values, values_tree: &tree, manifests };
+        let mut found: Vec<usize> = rules::run(&Config::all(), &subject, &cache).into_iter().filter(|f| f.code == RuleCode::CG103).filter_map(|f| f.violation.document).collect();
+        found.dedup();
+        found
+    };
+    assert_eq!(documents_of(&[cronjob.clone(), configmap.clone()]), [0]);
+    // The second rendering reads the CronJob's findings from the cache.
+    assert_eq!(documents_of(&[configmap, cronjob.clone(), cronjob]), [1, 2]);
 }
 
 #[test]

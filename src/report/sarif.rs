@@ -27,7 +27,7 @@ fn rules() -> Vec<Value> {
         .map(|code| json!({"id": code.as_str(), "name": code.as_str(), "shortDescription": {"text": code.summary()}, "defaultConfiguration": {"level": "error"}}))
         .collect();
     for code in RuleCode::ALL {
-        let doc = crate::rules::rule(*code).doc();
+        let doc = &crate::rules::rule(*code).doc;
         rules.push(json!({
             "id": code.as_str(),
             "name": code.name(),

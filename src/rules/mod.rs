@@ -1,24 +1,35 @@
 //! Lint rules: the engine and the registry.
 //!
-//! A rule is one file in `src/rules/` that defines `pub static RULE` (a
-//! [`Rule`] with its [`RuleDoc`]); `build.rs` finds the files and lists them,
-//! so adding a rule touches nothing here. A rule sees one rendering (the
-//! spec, the typed values and the documents) and reports [`Violation`]s;
-//! the engine applies the spec's `lint:` configuration (rules disabled,
-//! severities changed) and the per-object suppressions
-//! (`chartgen/ignore-<CODE>: "<reason>"` annotations; one without a reason
-//! is itself a finding). Each rule's doc carries a bad and a good example,
-//! which are also its test fixtures.
+//! A rule is one file in `src/rules/` (or a component's `rules/` folder)
+//! that defines `pub static RULE: Rule`: its [`RuleDoc`] and its [`Target`],
+//! which says what the rule looks at and holds the check to run on each such
+//! object. `build.rs` finds the files and lists them, so adding a rule
+//! touches nothing here. The engine walks the rendering, hands each rule its
+//! typed objects (documents of some kinds, containers, scripts, alerts from
+//! [`crate::extract`], or the whole rendering), caches per-document results
+//! across the renderings of a check, applies the spec's `lint:`
+//! configuration (rules disabled, severities changed) and the per-object
+//! suppressions (`chartgen/ignore-<CODE>: "<reason>"` annotations; one
+//! without a reason is itself a finding).
+//!
+//! A rule's examples are files of `fixtures/rules/<CODE>/`, embedded by
+//! `build.rs`: `bad.yaml` and `good.yaml` (the ones `chartgen explain`
+//! prints), and `bad-<case>.yaml`, `good-<case>.yaml` for each further way
+//! to fail or pass. Each holds the rendered documents, separated by `---`;
+//! a sibling `<name>.values.yaml` holds values merged over the built-in
+//! spec's defaults. `tests/rules.rs` runs every one: a bad example must
+//! fail its rule (with a reviewed snapshot), a good one must not.
 
 pub mod support;
 
 use crate::codes::RuleCode;
-use crate::extract::Manifest;
+use crate::extract::{alerts, containers, scripts, Alert, Container, Manifest, Script};
 use crate::spec::lint::{LintSettings, Severity};
 use crate::spec::Spec;
 use crate::values::Values;
 
 include!(concat!(env!("OUT_DIR"), "/rules.rs"));
+include!(concat!(env!("OUT_DIR"), "/rule_examples.rs"));
 
 /// A rule's documentation, with the fixed headings `chartgen explain` prints.
 #[derive(Debug)]
@@ -30,20 +41,91 @@ pub struct RuleDoc {
     pub checks: &'static str,
     /// Why it matters, in one paragraph.
     pub why: &'static str,
-    pub bad: Example,
-    pub good: Example,
 }
 
-/// An example rendering: values over the built-in defaults, and documents.
+/// A lint rule: what it is, and what it checks how.
+pub struct Rule {
+    pub doc: RuleDoc,
+    pub target: Target,
+}
+
+/// What a rule looks at, with the check the engine calls on each such object.
+///
+/// Every target but `Rendering` sees one document at a time and may read the
+/// spec but not the values, so its findings depend on the document's text
+/// alone and are computed once per distinct document.
+#[derive(Clone, Copy)]
+pub enum Target {
+    /// Each document whose kind is one of `kinds`, or every document when empty.
+    Documents { kinds: &'static [&'static str], check: fn(&Manifest, &Spec, &mut Problems) },
+    /// Each container of each workload, init containers first (its
+    /// `document` counts in the document alone; the engine places findings).
+    Containers(fn(&Container<'_>, &Spec, &mut Problems)),
+    /// Each shell script a container runs with `sh -c`.
+    Scripts(fn(&Script<'_>, &Spec, &mut Problems)),
+    /// Each rule of each group of each PrometheusRule.
+    Alerts(fn(&Alert<'_>, &Spec, &mut Problems)),
+    /// The whole rendering with its values: for rules that compare documents
+    /// or read values.
+    Rendering(fn(&Subject<'_>, &mut Vec<Violation>)),
+}
+
+impl Target {
+    /// What a per-document target finds in one document.
+    fn in_document(self, manifest: &Manifest, spec: &Spec) -> Problems {
+        let alone = std::slice::from_ref(manifest);
+        let mut out = Problems::default();
+        match self {
+            Target::Documents { kinds, check } => {
+                if kinds.is_empty() || kinds.contains(&manifest.kind()) {
+                    check(manifest, spec, &mut out);
+                }
+            }
+            Target::Containers(check) => containers(alone).iter().for_each(|container| check(container, spec, &mut out)),
+            Target::Scripts(check) => scripts(alone).iter().for_each(|script| check(script, spec, &mut out)),
+            Target::Alerts(check) => alerts(manifest).iter().for_each(|alert| check(alert, spec, &mut out)),
+            // `violations` runs it once on the whole rendering instead.
+            Target::Rendering(_) => {}
+        }
+        out
+    }
+}
+
+/// What a per-document check found: pointers into its document, and messages.
+#[derive(Debug, Clone, Default)]
+pub struct Problems(Vec<(String, String)>);
+
+impl Problems {
+    pub fn add(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.0.push((pointer.into(), message.into()));
+    }
+}
+
+/// One example of a rule: a file of `fixtures/rules/<CODE>/`.
 #[derive(Debug)]
 pub struct Example {
+    pub code: RuleCode,
+    /// The file's name without `.yaml`: `bad`, `bad-<case>`, `good` or `good-<case>`.
+    pub case: &'static str,
     /// Values YAML merged over the built-in spec's defaults (often empty).
     pub values: &'static str,
     /// The rendered documents, YAML separated by `---`.
     pub manifests: &'static str,
 }
 
-/// What a rule looks at: one rendering.
+impl Example {
+    pub fn is_bad(&self) -> bool {
+        self.case.starts_with("bad")
+    }
+}
+
+/// A rule's examples: the bad ones, then the good ones, each kind's plain
+/// `bad` or `good` first.
+pub fn examples(code: RuleCode) -> impl Iterator<Item = &'static Example> {
+    EXAMPLES.iter().filter(move |e| e.code == code)
+}
+
+/// One rendering: what `rules::run` checks, and what a `Rendering` target's check sees.
 pub struct Subject<'a> {
     pub spec: &'a Spec,
     pub values: &'a Values,
@@ -68,63 +150,41 @@ impl Violation {
     }
 }
 
-/// What a rule needs to see to decide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// One document at a time: its findings depend on nothing else, so the
-    /// engine runs it once per distinct document.
-    Document,
-    /// The whole rendering, or the values.
-    Rendering,
-}
-
-/// A lint rule.
-pub trait Rule: Sync {
-    fn doc(&self) -> &'static RuleDoc;
-    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>);
-    fn scope(&self) -> Scope {
-        Scope::Rendering
-    }
-}
-
-/// Violations of document-scoped rules, by rule and document text, shared by
+/// Problems of per-document targets, by rule and document text, shared by
 /// the renderings of one check.
 #[derive(Debug, Default)]
-pub struct DocumentCache(std::sync::Mutex<std::collections::HashMap<(RuleCode, u64), Vec<Violation>>>);
+pub struct DocumentCache(std::sync::Mutex<std::collections::HashMap<(RuleCode, u64), Problems>>);
 
-/// Runs a rule, once per distinct document when it is document-scoped.
-fn violations(rule: &dyn Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Violation> {
+/// Runs a rule on a rendering, once per distinct document unless it looks at the whole rendering.
+fn violations(rule: &Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Violation> {
     let mut out = Vec::new();
-    if rule.scope() == Scope::Rendering {
-        rule.check(subject, &mut out);
+    if let Target::Rendering(check) = rule.target {
+        check(subject, &mut out);
         return out;
     }
-    let code = rule.doc().code;
     for (index, manifest) in subject.manifests.iter().enumerate() {
-        let key = (code, manifest.digest);
+        let key = (rule.doc.code, manifest.digest);
         let known = cache.0.lock().expect("not poisoned").get(&key).cloned();
         let found = known.unwrap_or_else(|| {
-            let alone = Subject { manifests: std::slice::from_ref(manifest), ..*subject };
-            let mut found = Vec::new();
-            rule.check(&alone, &mut found);
+            let found = rule.target.in_document(manifest, subject.spec);
             cache.0.lock().expect("not poisoned").insert(key, found.clone());
             found
         });
-        out.extend(found.into_iter().map(|v| Violation { document: v.document.map(|_| index), ..v }));
+        out.extend(found.0.into_iter().map(|(pointer, message)| Violation::at(index, pointer, message)));
     }
     out
 }
 
 /// Every rule, in code order.
-pub fn registry() -> Vec<&'static dyn Rule> {
-    let mut rules: Vec<&'static dyn Rule> = RULES.to_vec();
-    rules.sort_by_key(|r| r.doc().code);
+pub fn registry() -> Vec<&'static Rule> {
+    let mut rules: Vec<&'static Rule> = RULES.to_vec();
+    rules.sort_by_key(|r| r.doc.code);
     rules
 }
 
 /// The rule of a code.
-pub fn rule(code: RuleCode) -> &'static dyn Rule {
-    registry().into_iter().find(|r| r.doc().code == code).unwrap_or_else(|| panic!("{code} has no rule file"))
+pub fn rule(code: RuleCode) -> &'static Rule {
+    registry().into_iter().find(|r| r.doc.code == code).unwrap_or_else(|| panic!("{code} has no rule file"))
 }
 
 /// Annotation prefix that suppresses a rule on one object.
@@ -133,24 +193,24 @@ pub const SUPPRESS_PREFIX: &str = "chartgen/ignore-";
 /// The rules to run, with their severities, after the spec's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    rules: Vec<(&'static dyn Rule, Severity)>,
+    rules: Vec<(&'static Rule, Severity)>,
 }
 
-impl std::fmt::Debug for dyn Rule {
+impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.doc().code.as_str())
+        f.write_str(self.doc.code.as_str())
     }
 }
 
 impl Config {
     /// The rules the spec's `lint:` section leaves on, at their severities.
     pub fn new(settings: &LintSettings) -> Config {
-        Config { rules: registry().into_iter().filter_map(|r| Some((r, settings.severity_of(r.doc().code, r.doc().severity)?))).collect() }
+        Config { rules: registry().into_iter().filter_map(|r| Some((r, settings.severity_of(r.doc.code, r.doc.severity)?))).collect() }
     }
 
     /// The severity a rule runs with, or `None` when it is disabled.
     pub fn severity(&self, code: RuleCode) -> Option<Severity> {
-        self.rules.iter().find(|(rule, _)| rule.doc().code == code).map(|(_, severity)| *severity)
+        self.rules.iter().find(|(rule, _)| rule.doc.code == code).map(|(_, severity)| *severity)
     }
 
     /// Every rule at its own severity.
@@ -173,8 +233,8 @@ pub struct Finding {
 pub fn run(config: &Config, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (rule, severity) in &config.rules {
-        let code = rule.doc().code;
-        for violation in violations(*rule, subject, cache) {
+        let code = rule.doc.code;
+        for violation in violations(rule, subject, cache) {
             let suppressed = violation.document.and_then(|d| subject.manifests.get(d)).is_some_and(|m| {
                 m.object["metadata"]["annotations"][format!("{SUPPRESS_PREFIX}{code}")].as_str().is_some_and(|reason| !reason.trim().is_empty())
             });
@@ -195,12 +255,12 @@ pub fn markdown() -> String {
          | code | name | severity | checks |\n| --- | --- | --- | --- |\n",
     );
     for rule in registry() {
-        let doc = rule.doc();
+        let doc = &rule.doc;
         out.push_str(&format!("| [{}](#{}) | {} | {} | {} |\n", doc.code, doc.code.as_str().to_lowercase(), doc.code.name(), doc.severity.as_str(), first_sentence(doc.checks)));
     }
     for rule in registry() {
         out.push('\n');
-        out.push_str(&explain(rule.doc()));
+        out.push_str(&explain(&rule.doc));
     }
     out
 }
@@ -213,9 +273,10 @@ pub fn first_sentence(text: &str) -> String {
     }
 }
 
-/// One rule's doc, as `chartgen explain` prints it.
+/// One rule's doc, with its first bad and first good example, as `chartgen explain` prints it.
 pub fn explain(doc: &RuleDoc) -> String {
-    let example = |e: &Example| {
+    let example = |bad: bool| {
+        let e = examples(doc.code).find(|e| e.is_bad() == bad).unwrap_or_else(|| panic!("{} has no {} example", doc.code, if bad { "bad" } else { "good" }));
         let mut text = String::new();
         if !e.values.trim().is_empty() {
             text.push_str(&format!("Values:\n\n```yaml\n{}\n```\n\n", e.values.trim_end()));
@@ -230,7 +291,7 @@ pub fn explain(doc: &RuleDoc) -> String {
         doc.severity.as_str(),
         doc.checks.trim(),
         doc.why.trim(),
-        example(&doc.bad),
-        example(&doc.good)
+        example(true),
+        example(false)
     )
 }

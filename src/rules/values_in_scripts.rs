@@ -1,29 +1,20 @@
 //! CG302: no value is pasted into a script.
 
-use crate::extract::{containers, script};
-use super::{Example, Rule, RuleDoc, Severity, Subject, Violation};
 use crate::codes::RuleCode;
+use crate::extract::scripts;
+use super::{Rule, RuleDoc, Severity, Subject, Target, Violation};
 
-pub static RULE: ValuesInScriptsRule = ValuesInScriptsRule;
-
-pub struct ValuesInScriptsRule;
-
-static DOC: RuleDoc = RuleDoc {
-    code: RuleCode::CG302,
-    severity: Severity::Error,
-    checks: "No string of the values appears verbatim inside a container's shell script. Only strings that cannot be an \
-             ordinary word of the script are compared: four characters or more, with a digit, a symbol or at least twelve \
-             letters; the names of keys inside Secrets are not. Scripts read values from environment variables.",
-    why: "A value pasted into a script is code: a bucket named `x\"; rm -rf / #` runs, a password with a `$` expands, a \
-          quote ends the string. Through an environment variable the same value is inert data.",
-    bad: Example {
-        values: "backup:\n  s3:\n    bucket: acme-db-dumps\n",
-        manifests: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: upload\nspec:\n  template:\n    spec:\n      containers:\n        - name: upload\n          image: amazon/aws-cli:2.22.35\n          command: [\"/bin/sh\", \"-c\"]\n          args:\n            - aws s3 cp /staging/db.dump s3://acme-db-dumps/db.dump\n",
+pub static RULE: Rule = Rule {
+    doc: RuleDoc {
+        code: RuleCode::CG302,
+        severity: Severity::Error,
+        checks: "No string of the values appears verbatim inside a container's shell script. Only strings that cannot be an \
+                 ordinary word of the script are compared: four characters or more, with a digit, a symbol or at least twelve \
+                 letters; the names of keys inside Secrets are not. Scripts read values from environment variables.",
+        why: "A value pasted into a script is code: a bucket named `x\"; rm -rf / #` runs, a password with a `$` expands, a \
+              quote ends the string. Through an environment variable the same value is inert data.",
     },
-    good: Example {
-        values: "backup:\n  s3:\n    bucket: acme-db-dumps\n",
-        manifests: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: upload\nspec:\n  template:\n    spec:\n      containers:\n        - name: upload\n          image: amazon/aws-cli:2.22.35\n          command: [\"/bin/sh\", \"-c\"]\n          args:\n            - aws s3 cp /staging/db.dump \"s3://$S3_BUCKET/db.dump\"\n          env:\n            - name: S3_BUCKET\n              value: acme-db-dumps\n",
-    },
+    target: Target::Rendering(check),
 };
 
 /// String leaves of the values that could be recognised in a script (four
@@ -54,20 +45,15 @@ fn strings<'a>(value: &'a serde_json::Value, path: &mut Vec<String>, out: &mut V
     }
 }
 
-impl Rule for ValuesInScriptsRule {
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
-        let mut values = Vec::new();
-        strings(subject.values_tree, &mut Vec::new(), &mut values);
-        for container in containers(subject.manifests) {
-            let Some((text, pointer)) = script(&container) else { continue };
-            for (path, value) in &values {
-                if text.contains(value) {
-                    out.push(Violation::at(container.document, pointer.clone(), format!("the value of `{path}` ({value:?}) is pasted into the script; pass it in an environment variable")));
-                }
+/// Compares against the values, which differ between renderings of one
+/// document, so it looks at the whole rendering rather than at each script.
+fn check(subject: &Subject<'_>, out: &mut Vec<Violation>) {
+    let mut values = Vec::new();
+    strings(subject.values_tree, &mut Vec::new(), &mut values);
+    for script in scripts(subject.manifests) {
+        for (path, value) in &values {
+            if script.text.contains(value) {
+                out.push(Violation::at(script.container.document, script.pointer.clone(), format!("the value of `{path}` ({value:?}) is pasted into the script; pass it in an environment variable")));
             }
         }
     }

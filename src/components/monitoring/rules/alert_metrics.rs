@@ -1,29 +1,21 @@
 //! CG602: alerts name only metrics that exist.
 
-use crate::extract::alert_rules;
-use crate::rules::support::walk_promql;
-use crate::rules::{Example, Rule, RuleDoc, Scope, Severity, Subject, Violation};
 use crate::codes::RuleCode;
+use crate::extract::Alert;
+use crate::rules::support::walk_promql;
+use crate::rules::{Problems, Rule, RuleDoc, Severity, Target};
+use crate::spec::Spec;
 
-pub static RULE: AlertMetricsRule = AlertMetricsRule;
-
-pub struct AlertMetricsRule;
-
-static DOC: RuleDoc = RuleDoc {
-    code: RuleCode::CG602,
-    severity: Severity::Error,
-    checks: "Every metric an alert expression selects is in the spec's `metrics` inventory or is one of the \
-             kube-state-metrics series the chart's own backup alerts use.",
-    why: "A misspelt metric selects nothing, and an expression over nothing never fires: the alert is green for ever. \
-          The seed chart alerted on `certctl_job_failures_total`, which the server never exported.",
-    bad: Example {
-        values: "",
-        manifests: "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: rules\nspec:\n  groups:\n    - name: certctl.rules\n      rules:\n        - alert: CertctlJobsFailing\n          expr: rate(certctl_job_failures_total[15m]) > 0\n",
+pub static RULE: Rule = Rule {
+    doc: RuleDoc {
+        code: RuleCode::CG602,
+        severity: Severity::Error,
+        checks: "Every metric an alert expression selects is in the spec's `metrics` inventory or is one of the \
+                 kube-state-metrics series the chart's own backup alerts use.",
+        why: "A misspelt metric selects nothing, and an expression over nothing never fires: the alert is green for ever. \
+              The seed chart alerted on `certctl_job_failures_total`, which the server never exported.",
     },
-    good: Example {
-        values: "",
-        manifests: "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: rules\nspec:\n  groups:\n    - name: certctl.rules\n      rules:\n        - alert: CertctlJobsFailing\n          expr: rate(certctl_job_failed_total[15m]) > 0\n",
-    },
+    target: Target::Alerts(check),
 };
 
 /// kube-state-metrics series the chart's backup alerts use.
@@ -54,25 +46,13 @@ pub fn metric_names(expr: &promql_parser::parser::Expr) -> Vec<String> {
     names
 }
 
-impl Rule for AlertMetricsRule {
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Document
-    }
-
-    fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
-        for (document, pointer, rule) in alert_rules(subject.manifests) {
-            let Ok(expr) = promql_parser::parser::parse(rule["expr"].as_str().unwrap_or_default()) else { continue };
-            for name in metric_names(&expr) {
-                if !subject.spec.metrics.contains(&name) && !KUBE_STATE_METRICS.contains(&name.as_str()) {
-                    let known = subject.spec.metrics.iter().map(String::as_str).chain(KUBE_STATE_METRICS);
-                    let hint = crate::diagnostic::nearest(&name, known).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-                    out.push(Violation::at(document, format!("{pointer}/expr"), format!("`{name}` is not in the metric inventory{hint}")));
-                }
-            }
+fn check(alert: &Alert<'_>, spec: &Spec, out: &mut Problems) {
+    let Ok(expr) = promql_parser::parser::parse(alert.rule["expr"].as_str().unwrap_or_default()) else { return };
+    for name in metric_names(&expr) {
+        if !spec.metrics.contains(&name) && !KUBE_STATE_METRICS.contains(&name.as_str()) {
+            let known = spec.metrics.iter().map(String::as_str).chain(KUBE_STATE_METRICS);
+            let hint = crate::diagnostic::nearest(&name, known).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+            out.add(format!("{}/expr", alert.pointer), format!("`{name}` is not in the metric inventory{hint}"));
         }
     }
 }
