@@ -138,7 +138,7 @@ impl Checker {
         for problem in validate::check_references(&manifests, &values::external_objects(&values_json)) {
             findings.push(document_finding(&*self.renderer, &manifests[problem.document], Code::Reference, Severity::Error, problem.problem));
         }
-        findings.extend(lint_findings(&*self.renderer, &self.lint, spec, &loaded, &manifests, &cache.rules));
+        findings.extend(lint_findings(&*self.renderer, &self.lint, spec, (&loaded, &values_json), &manifests, &cache.rules));
         let mut change = None;
         if let Some(dir) = golden {
             let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
@@ -183,7 +183,7 @@ pub fn lint(spec: &LoadedSpec, values: &LoadedValues, release: &Release) -> Resu
     let renderer = Native::new(Templates::builtin(), &spec.spec)?;
     let tree = values.tree.to_json();
     let manifests = renderer.render(&tree, release)?;
-    let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), spec, values, &manifests, &rules::DocumentCache::default());
+    let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), spec, (values, &tree), &manifests, &rules::DocumentCache::default());
     let flags = matrix::Assignment::of_tree(crate::values::flags::model_flags(), &tree);
     let outcome = Outcome { checked: Checked::Values(flags), documents: documents(&manifests), findings, golden: None };
     Ok(Report { chart: spec.spec.chart.name.clone(), spec: spec.name(), outcomes: vec![outcome], deleted: Vec::new(), elapsed: start.elapsed() })
@@ -241,9 +241,16 @@ pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest
 }
 
 /// The lint rules' findings on one rendering, located in the templates or the values.
-fn lint_findings(renderer: &dyn Renderer, config: &rules::Config, spec: &LoadedSpec, values: &LoadedValues, manifests: &[Manifest], cache: &rules::DocumentCache) -> Vec<Finding> {
-    let tree = values.tree.to_json();
-    let subject = rules::Subject { spec: &spec.spec, values: &values.values, values_tree: &tree, manifests };
+/// `values` come with their JSON tree, which the caller has already made.
+fn lint_findings(
+    renderer: &dyn Renderer,
+    config: &rules::Config,
+    spec: &LoadedSpec,
+    (values, tree): (&LoadedValues, &serde_json::Value),
+    manifests: &[Manifest],
+    cache: &rules::DocumentCache,
+) -> Vec<Finding> {
+    let subject = rules::Subject { spec: &spec.spec, values: &values.values, values_tree: tree, manifests };
     rules::run(config, &subject, cache)
         .into_iter()
         .map(|finding| {

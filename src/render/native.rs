@@ -48,24 +48,35 @@ impl Native {
 
 /// A digest of a values tree without its flags, and of the release.
 fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
-    fn walk(node: &serde_json::Value, path: &mut Vec<String>, hasher: &mut std::collections::hash_map::DefaultHasher) {
+    /// Hashes `node`, whose key path is `path`, skipping the flags; `flags`
+    /// are the flag paths still under `path`, so most keys are told apart
+    /// from flags without comparing whole paths.
+    fn walk<'a>(node: &'a serde_json::Value, path: &mut Vec<&'a str>, flags: &[&'static [String]], hasher: &mut std::collections::hash_map::DefaultHasher) {
         match node {
             serde_json::Value::Object(map) => {
                 for (key, child) in map {
-                    path.push(key.clone());
-                    let is_flag = model_flags().iter().any(|f| f.path.keys() == path.as_slice());
-                    if !is_flag {
+                    path.push(key);
+                    let under: Vec<&'static [String]> = flags.iter().copied().filter(|f| f.len() >= path.len() && f[path.len() - 1] == *key).collect();
+                    if !under.iter().any(|f| f.len() == path.len()) {
                         key.hash(hasher);
-                        walk(child, path, hasher);
+                        walk(child, path, &under, hasher);
                     }
                     path.pop();
                 }
             }
-            leaf => leaf.to_string().hash(hasher),
+            leaf => {
+                // The kind first, so that the string "1" and the number 1 differ.
+                std::mem::discriminant(leaf).hash(hasher);
+                match leaf {
+                    serde_json::Value::String(text) => text.hash(hasher),
+                    other => other.to_string().hash(hasher),
+                }
+            }
         }
     }
+    let flags: Vec<&'static [String]> = model_flags().iter().map(|f| f.path.keys()).collect();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    walk(values, &mut Vec::new(), &mut hasher);
+    walk(values, &mut Vec::new(), &flags, &mut hasher);
     release.hash(&mut hasher);
     hasher.finish()
 }
