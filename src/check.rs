@@ -124,7 +124,7 @@ impl Checker {
         let mut findings: Vec<Finding> =
             self.validators.values(&values_json).into_iter().map(|p| values_finding(&loaded.tree, Code::ValuesSchema, Severity::Error, p)).collect();
         let release = Release::new(RELEASE.0, RELEASE.1)?;
-        let manifests = self.renderer.render(&values_json, &release)?;
+        let manifests = self.renderer.render(&loaded.values, &values_json, &release)?;
         for manifest in &manifests {
             let known = cache.schema.lock().expect("not poisoned").get(&manifest.digest).cloned();
             let (problems, code) = known.unwrap_or_else(|| {
@@ -182,7 +182,7 @@ pub fn lint(spec: &LoadedSpec, values: &LoadedValues, release: &Release) -> Resu
     let start = Instant::now();
     let renderer = Native::new(Templates::builtin(), &spec.spec)?;
     let tree = values.tree.to_json();
-    let manifests = renderer.render(&tree, release)?;
+    let manifests = renderer.render(&values.values, &tree, release)?;
     let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), spec, (values, &tree), &manifests, &rules::DocumentCache::default());
     let flags = matrix::Assignment::of_tree(crate::values::flags::model_flags(), &tree);
     let outcome = Outcome { checked: Checked::Values(flags), documents: documents(&manifests), findings, golden: None };

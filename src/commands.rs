@@ -201,7 +201,7 @@ pub fn render(common: &Common, options: &RenderOptions) -> Result<Output, BadInp
     let release = options.release.release()?;
     let values = values::load(&loaded.spec, &options.values)?;
     let renderer = crate::render::native::Native::new(check::templates(options.templates.as_deref())?, &loaded.spec)?;
-    let manifests = renderer.render(&values.tree.to_json(), &release)?;
+    let manifests = renderer.render(&values.values, &values.tree.to_json(), &release)?;
     Ok(Output::clean(to_stream(&loaded.spec.chart.name, &manifests)))
 }
 

@@ -18,6 +18,7 @@ pub use helpers::define_name;
 
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::extract::Manifest;
+use crate::values::Values;
 
 /// The release a rendering is for, as `helm template NAME --namespace NS`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,7 +59,8 @@ pub struct Location {
 pub trait Renderer: Sync {
     /// The documents for a values tree (coalesced over the chart's
     /// defaults and checked), in the order `helm template` prints them.
-    fn render(&self, values: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput>;
+    /// `values` are the typed reading of `tree`, which both sides already hold.
+    fn render(&self, values: &Values, tree: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput>;
 
     /// The template that writes `field` (a key such as `schedule`) of a
     /// document, and the line, as far as the renderer knows.

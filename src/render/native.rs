@@ -9,11 +9,9 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
-use serde::Deserialize;
-
 use super::templates::Templates;
 use super::{install_order, Location, Release, Renderer};
-use crate::diagnostic::{BadInput, Diagnostic};
+use crate::diagnostic::BadInput;
 use crate::extract::Manifest;
 use crate::spec::Spec;
 use crate::values::flags::{model_flags, ValuePath};
@@ -56,7 +54,11 @@ fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
             serde_json::Value::Object(map) => {
                 for (key, child) in map {
                     path.push(key);
-                    let under: Vec<&'static [String]> = flags.iter().copied().filter(|f| f.len() >= path.len() && f[path.len() - 1] == *key).collect();
+                    let depth = path.len();
+                    let leads_to_flag = |f: &&'static [String]| f.len() >= depth && f[depth - 1] == *key;
+                    // Most keys lead to no flag: then nothing is collected, and nothing allocated.
+                    let under: Vec<&'static [String]> =
+                        if flags.iter().any(leads_to_flag) { flags.iter().copied().filter(leads_to_flag).collect() } else { Vec::new() };
                     if !under.iter().any(|f| f.len() == path.len()) {
                         key.hash(hasher);
                         walk(child, path, &under, hasher);
@@ -82,8 +84,7 @@ fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
 }
 
 impl Renderer for Native {
-    fn render(&self, values: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
-        let typed = Values::deserialize(values).map_err(|e| Diagnostic::plain(format!("the values do not fit the model: {e}")))?;
+    fn render(&self, typed: &Values, values: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
         let rest = rest_digest(values, release);
         let mut manifests = Vec::new();
         for (index, (name, flags)) in self.reads.iter().enumerate() {
@@ -92,7 +93,7 @@ impl Renderer for Native {
             let documents = match known {
                 Some(documents) => documents,
                 None => {
-                    let documents = self.templates.render_template(name, &self.spec, &typed, release)?;
+                    let documents = self.templates.render_template(name, &self.spec, typed, release)?;
                     self.rendered.lock().expect("not poisoned").insert(key, documents.clone());
                     documents
                 }
