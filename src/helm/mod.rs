@@ -415,7 +415,7 @@ fn values_rows(schema: &serde_json::Value, defaults: &serde_json::Value, prefix:
 fn recovery_objectives(spec: &Spec) -> String {
     let schedule = spec.backup.schedule.to_string();
     let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC)
-        .map_or("cannot be computed".to_string(), |(gap, from)| format!("at most {} (first reached from {from})", crate::scalars::human(gap)));
+        .map_or("cannot be computed".to_string(), |(gap, _)| format!("at most {}", crate::scalars::human(gap)));
     format!(
         "\n## Recovery objectives\n\n\
          With the default schedule `{schedule}` in `Etc/UTC`, the time between two backups is {gap}, over a year; the \
@@ -424,9 +424,7 @@ fn recovery_objectives(spec: &Spec) -> String {
          With `backup.verify.enabled`, a second CronJob restores the newest dump into a throwaway PostgreSQL every night, \
          runs the sanity queries below and fails (alert `{}BackupVerifyFailed`) when the dump is missing, older than the \
          RPO, does not restore, or a query fails:\n\n{}\n\
-         `chartgen drill` runs the same backup and verify scripts against a real database. Measured by the drill tests \
-         on a 2-core machine (2026-11-22): a seeded database of 5,179 rows in three tables dumps in 0.15 s (29 kB) and \
-         the verify job restores and checks it in 1.3 s, the throwaway server's start included.\n",
+         `chartgen drill` runs the same backup and verify scripts against a real database.\n",
         spec.backup.rpo,
         capitalize(&spec.app.name),
         spec.sanity_queries.iter().map(|q| format!("- `{}`: `{}` must be {}\n", q.name, q.sql, String::from(q.expect.clone()))).collect::<String>()
