@@ -44,7 +44,8 @@ fn every_template_renders_in_helm_mode_for_every_flag_assignment() {
 #[test]
 fn helm_mode_prints_expressions_not_default_values() {
     let spec = spec::load(None).unwrap().spec;
-    let flags = on(&[("backup.enabled", true.into())]);
+    // With S3 the upload container is written in the template itself, not in a partial.
+    let flags = on(&[("backup.enabled", true.into()), ("backup.sink", FlagValue::Choice("s3".into()))]);
     let text = Templates::builtin().render_helm("backup-cronjob.yaml.j2", &spec, &flags).unwrap().text;
     assert!(text.contains("schedule: {{ $.Values.backup.schedule | toJson }}"));
     assert!(text.contains("resources: {{- toYaml $.Values.backup.resources | nindent 16 }}"));

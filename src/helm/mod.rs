@@ -22,7 +22,7 @@ use similar::{capture_diff_slices, Algorithm, DiffTag};
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::render::define_name;
 use crate::render::explore::{explore, Variants};
-use crate::render::templates::Templates;
+use crate::render::templates::{Templates, SCRIPTS};
 use crate::yaml;
 use crate::schema::{values_schema, values_yaml};
 use crate::spec::Spec;
@@ -269,6 +269,10 @@ pub fn compile(templates: &Templates, spec: &Spec) -> Result<Chart, BadInput> {
         pending.extend(inner);
     }
     files.insert("templates/_helpers.tpl".to_string(), helpers_tpl(spec, &defines));
+    // The templates read the scripts with `.Files.Get`.
+    for (name, _, text) in SCRIPTS {
+        files.insert(format!("files/{name}"), text.to_string());
+    }
     files.insert("Chart.yaml".to_string(), chart_yaml(spec));
     files.insert("values.yaml".to_string(), values_yaml(spec));
     let mut schema = serde_json::to_string_pretty(&values_schema(spec)).expect("a schema serializes");

@@ -14,6 +14,7 @@
 //! | `labels(component.x, n, extra)` / `selector_labels` | label lines | `include "chart.labels"` |
 //! | `namespace()`, `image(v)`, `alert_expr(alert)` | text | `.Release.Namespace`, `printf`, `print` |
 //! | `text \| nest(n)` | indents a macro's lines | the same |
+//! | `script("dump.sh") \| nest(n)` | the script's text | `.Files.Get "files/dump.sh"`, the chart's copy |
 //!
 //! Constants (the spec's strings) print the same in both modes; in helm mode
 //! any `{{` in them is wrapped in a Go string literal so Helm prints it as is.
@@ -219,6 +220,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("namespace", namespace);
     env.add_function("image", image);
     env.add_function("alert_expr", alert_expr);
+    env.add_function("script", script);
     env.add_function("partial", partial);
     env.add_function("sanity_queries", sanity_queries);
     env.add_function("promql", promql);
@@ -457,6 +459,21 @@ fn yaml_block(state: &State, value: Value, indent: usize) -> Result<Value, Error
         Some(p) => Ok(Value::from_safe_string(format!("{{{{- toYaml {} | nindent {indent} }}}}", p.expr()))),
         None => Ok(literal(state, format!("\n{}", yaml::block(&json(&value)?, indent)))),
     }
+}
+
+/// A shell script of `src/components/*/scripts`, by file name. In helm mode
+/// the chart's copy in `files/`, to be indented by the `nest` that follows.
+fn script(state: &State, name: String) -> Result<Value, Error> {
+    let (_, _, text) = super::templates::SCRIPTS
+        .iter()
+        .find(|(file, _, _)| *file == name)
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("there is no script {name}")))?;
+    if is_helm(state) {
+        let file = serde_json::to_string(&format!("files/{name}")).expect("a string serializes");
+        // The block scalar it goes in ends where the script does, as natively.
+        return Ok(Value::from_safe_string(format!("{{{{- {}.Files.Get {file} | trimSuffix \"\\n\" | nindent 0 }}}}", root(state))));
+    }
+    Ok(Value::from_safe_string(text.trim_end_matches('\n').to_string()))
 }
 
 /// Indents every line but the first of a macro's output. Helm-mode blocks
