@@ -69,7 +69,7 @@ fn threshold_expressions_keep_durations_raw_and_numbers_as_json() {
     let spec = spec::load(None).unwrap().spec;
     let flags = on(&[("monitoring.prometheusRules.enabled", true.into())]);
     let text = Templates::builtin().render_helm("prometheusrule.yaml.j2", &spec, &flags).unwrap().text;
-    assert!(text.contains("[\" $.Values.monitoring.prometheusRules.thresholds.jobFailureWindow \"]"), "{text}");
+    assert!(text.contains("\"sum(rate(certctl_job_failed_total[\" $.Values.monitoring.prometheusRules.thresholds.jobFailureWindow\n"), "{text}");
     assert!(text.contains("(toJson $.Values.monitoring.prometheusRules.thresholds.jobFailureRatio)"), "{text}");
     assert!(text.contains(r#"{{ "\"{{ $value }} certificates"#), "Prometheus templating is escaped for Helm: {text}");
 }

@@ -20,7 +20,7 @@ use regex::Regex;
 use similar::{capture_diff_slices, Algorithm, DiffTag};
 
 use crate::diagnostic::{BadInput, Diagnostic};
-use crate::render::define_name;
+use crate::render::{define_name, newest_run_define};
 use crate::render::explore::{explore, Variants};
 use crate::render::templates::{Templates, SCRIPTS};
 use crate::yaml;
@@ -709,9 +709,6 @@ app.kubernetes.io/version: {{{{ $root.Chart.AppVersion | toJson }}}}
 helm.sh/chart: {{{{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | toJson }}}}
 {{{{- end }}}}
 
-{{{{/* The seconds in a Prometheus duration such as `1h30m`: PromQL before Prometheus
-2.54 takes durations only in range selectors, so alert thresholds are numbers.
-`atoi` reads base 10, as Prometheus does (`int64` would read `010` as octal). */}}}}
 {{{{/* The TCP port of an S3 endpoint URL: its own, else 80 for http and 443
 for https (and for AWS, when the URL is empty). */}}}}
 {{{{- define "{chart}.endpointPort" -}}}}
@@ -725,6 +722,9 @@ for https (and for AWS, when the URL is empty). */}}}}
 {{{{- end }}}}
 {{{{- end }}}}
 
+{{{{/* The seconds in a Prometheus duration such as `1h30m`: PromQL before Prometheus
+2.54 takes durations only in range selectors, so alert thresholds are numbers.
+`atoi` reads base 10, as Prometheus does (`int64` would read `010` as octal). */}}}}
 {{{{- define "{chart}.seconds" -}}}}
 {{{{- $millis := 0 }}}}
 {{{{- $unit := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 "w" 604800000 "y" 31536000000 }}}}
@@ -738,7 +738,13 @@ for https (and for AWS, when the URL is empty). */}}}}
 {{{{- div $millis 1000 }}}}
 {{{{- end }}}}
 {{{{- end }}}}
-"#
+
+{{{{/* When the newest run of a component's CronJob that ended in a condition
+(`complete` or `failed`) started, as PromQL, `(list $ component condition)`. The
+Jobs are found by owner, so runs started by hand from the CronJob count too. */}}}}
+{newest_run}
+"#,
+        newest_run = newest_run_define(chart),
     );
     for (macro_name, (arity, body)) in defines {
         out.push_str(&format!("\n{{{{/* Compiled from the `{macro_name}` macro of the chartgen templates. */}}}}\n"));
