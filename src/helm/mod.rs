@@ -5,11 +5,16 @@
 //! reads a flag the assignment leaves open branches on that flag, one arm
 //! per value, so a template that never looks at `backup.sink` once
 //! `backup.enabled` is false is rendered once for that case. The variants
-//! are then merged pairwise, innermost flag first, with a line diff: lines
-//! both sides share are written once and each differing hunk sits in
-//! `{{- if }}`/`{{- else }}`/`{{- end }}`. An already conditional block
-//! (from an inner flag, or a helper's `{{- with }}`) is one unit of the
-//! diff, so blocks stay balanced. Macros the templates include with
+//! are then merged pairwise, innermost flag first, by YAML structure: a
+//! list item or a key with the more-indented lines under it is one unit,
+//! units both sides share are written once and differing runs of units sit
+//! whole in `{{- if }}`/`{{- else }}`/`{{- end }}`, so a conditional never
+//! holds part of an item or crosses an indentation boundary. A unit whose
+//! head both sides share may be written once with the merge going on in
+//! its children. An already conditional block (from an inner flag, or a
+//! helper's `{{- with }}`) is one unit, so blocks stay balanced. Arms that
+//! differ only in the flag's own value print it; a lone `if` on another
+//! flag folds into `and`/`or`. Macros the templates include with
 //! `partial(...)` become defines in `_helpers.tpl`, compiled the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
