@@ -577,7 +577,7 @@ fn optional(state: &State, key: String, value: Value, indent: usize) -> Result<V
     let pad = " ".repeat(indent);
     match as_path(&value) {
         Some(p) => Ok(Value::from_safe_string(format!(
-            "\n{{{{- with {} }}}}\n{pad}{key}: {{{{ . | toJson }}}}\n{{{{- end }}}}",
+            "\n{pad}{{{{- with {} }}}}\n{pad}{key}: {{{{ . | toJson }}}}\n{pad}{{{{- end }}}}",
             p.expr()
         ))),
         None if value.is_true() => Ok(literal(state, format!("\n{pad}{key}: {}", yaml::scalar(&json(&value)?)))),
