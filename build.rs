@@ -1,5 +1,6 @@
 //! Embeds the templates (`templates/*.j2`, chart-wide, and each component's
-//! and backend's `src/components/**/templates/*.j2`) so the binary needs no
+//! and backend's `src/components/**/templates/*.j2`) and the shell scripts
+//! they print (`src/components/**/scripts/*.sh`) so the binary needs no
 //! template directory, the built-in example's goldens, scenarios and
 //! runbook, and the lint rules' examples (`fixtures/rules/<CODE>/`); lists
 //! the lint rules: every `src/rules/*.rs` but the engine's own files, and
@@ -68,6 +69,7 @@ fn embed_templates(root: &Path) {
         writeln!(code, "    ({name:?}, {at:?}, include_str!({:?})),", path.display().to_string()).unwrap();
     }
     code.push_str("];\n");
+    code.push_str(&embed_scripts(root));
     write_out("templates.rs", &code);
 }
 
@@ -82,6 +84,23 @@ fn embed_crd_schemas(root: &Path) {
     }
     code.push_str("];\n");
     write_out("crd_schemas.rs", &code);
+}
+
+/// The shell scripts: file name, path in the repository, text. A chart
+/// ships them side by side in `files/`, so their names are unique.
+fn embed_scripts(root: &Path) -> String {
+    let mut seen = std::collections::BTreeMap::new();
+    let mut code = String::from("/// The shell scripts: file name, path in the repository, text.\npub const SCRIPTS: &[(&str, &str, &str)] = &[\n");
+    for path in component_folders(root, "scripts").iter().flat_map(|dir| files_in(dir, ".sh")) {
+        let name = path.file_name().expect("a file").to_string_lossy().into_owned();
+        let at = relative(root, &path);
+        if let Some(other) = seen.insert(name.clone(), at.clone()) {
+            panic!("two scripts are named {name}: {other} and {at}");
+        }
+        writeln!(code, "    ({name:?}, {at:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+    }
+    code.push_str("];\n");
+    code
 }
 
 /// The built-in example's own files (goldens, scenarios, runbook), by their

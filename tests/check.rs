@@ -53,7 +53,7 @@ fn a_misspelt_field_is_caught_with_the_template_line_and_the_right_name() {
     assert!(run.stdout.contains("CronJob/release-name-certctl-backup"), "{}", run.stdout);
     assert!(run.stdout.contains("error[kube-schema] /spec: unknown field `concurrencyPollicy`; did you mean `concurrencyPolicy`?"), "{}", run.stdout);
     // The finding points into the directory the templates were given in.
-    assert!(run.stdout.contains(&format!("--> {}/backup-cronjob.yaml.j2:17", templates.path().display())), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("--> {}/backup-cronjob.yaml.j2:16", templates.path().display())), "{}", run.stdout);
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(finding["document"], "CronJob/release-name-certctl-backup");
     assert_eq!(finding["pointer"], "/spec");
     assert_eq!(finding["file"], template);
-    assert_eq!(finding["line"], 17);
+    assert_eq!(finding["line"], 16);
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn sarif_output_locates_results_in_the_template_files() {
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "kube-schema");
     assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], template);
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 17);
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 16);
 }
 
 #[test]
@@ -241,8 +241,8 @@ fn github_output_is_workflow_annotations() {
     let (run, template) = failing_run("github");
     assert_eq!(run.code, 1);
     let first = run.stdout.lines().next().unwrap();
-    assert!(first.starts_with(&format!("::error file={template},line=17,")), "{first}");
-    assert!(first.contains(",line=17,title=chartgen kube-schema (backup)::CronJob/release-name-certctl-backup /spec: unknown field"), "{first}");
+    assert!(first.starts_with(&format!("::error file={template},line=16,")), "{first}");
+    assert!(first.contains(",line=16,title=chartgen kube-schema (backup)::CronJob/release-name-certctl-backup /spec: unknown field"), "{first}");
 }
 
 #[test]

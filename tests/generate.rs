@@ -63,6 +63,27 @@ fn conditionals_nest_no_deeper_than_the_flags_a_template_reads() {
 }
 
 #[test]
+fn a_conditional_holds_whole_items_and_keys_at_its_own_indentation() {
+    let spec = spec::load(None).unwrap().spec;
+    let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
+    let indentation = |line: &str| line.len() - line.trim_start().len();
+    let control = |line: &str| ["{{- if ", "{{- else", "{{- end", "{{- with ", "{{- range "].iter().any(|c| line.trim_start().starts_with(c));
+    for (file, text) in chart.files.iter().filter(|(f, _)| f.starts_with("templates/") && !f.ends_with("NOTES.txt")) {
+        for (line, next) in text.lines().zip(text.lines().skip(1)).filter(|(_, next)| !next.trim().is_empty() && !control(next)) {
+            let test = line.trim_start();
+            // A branch that began inside one item would start deeper than its test;
+            // one that ended inside an item would be followed by the rest of it.
+            if test.starts_with("{{- if ") || test.starts_with("{{- with ") || test == "{{- else }}" {
+                assert_eq!(indentation(next), indentation(line), "{file}: {line:?} guards {next:?}");
+            }
+            if test == "{{- end }}" {
+                assert!(indentation(next) <= indentation(line), "{file}: {next:?} follows {line:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn each_template_is_reported_against_its_longest_variant() {
     let spec = spec::load(None).unwrap().spec;
     let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
@@ -125,7 +146,7 @@ fn check_fails_with_a_diff_and_the_fixing_command_when_stale() {
     assert!(run.stdout.contains("--- a/templates/backup-pvc.yaml\n+++ b/templates/backup-pvc.yaml"), "{}", run.stdout);
     assert!(run.stdout.contains("-    - ReadWriteMany\n+    - ReadWriteOnce"), "{}", run.stdout);
     assert!(run.stdout.contains("templates/stray.yaml: not generated"), "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("2 of 20 files differ; run `chartgen generate --out {}`", dir.path().display())), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("2 of 25 files differ; run `chartgen generate --out {}`", dir.path().display())), "{}", run.stdout);
     assert!(std::fs::read_to_string(&path).unwrap().contains("ReadWriteMany"), "--check writes nothing");
 }
 

@@ -1,13 +1,14 @@
 //! The scripts in the rendered manifests are POSIX sh: they parse under dash
 //! and busybox sh, as the images run them. They are taken from the rendered
-//! manifests, so what is checked is exactly what ships.
+//! manifests, so what is checked is exactly what ships. The script files
+//! they come from pass shellcheck.
 
 mod common;
 
 use std::process::Command;
 
 use chartgen::extract::Manifest;
-use chartgen::render::templates::Templates;
+use chartgen::render::templates::{Templates, SCRIPTS};
 use chartgen::render::Release;
 use chartgen::spec;
 use chartgen::values::{self, ValueInputs};
@@ -81,5 +82,27 @@ fn a_broken_script_would_be_caught() {
     for shell in shells() {
         let out = Command::new(shell[0]).args(&shell[1..]).args(["-n", "-c", "if true; then echo"]).output().unwrap();
         assert!(!out.status.success(), "{shell:?} accepted a script with a missing `fi`");
+    }
+}
+
+#[test]
+#[ignore = "needs shellcheck (bash .ci/run installs it)"]
+fn every_script_file_passes_shellcheck_as_posix_sh() {
+    let shellcheck = common::program("shellcheck", "shellcheck");
+    assert!(!SCRIPTS.is_empty());
+    for (_, path, _) in SCRIPTS {
+        let out = Command::new(&shellcheck).args(["-s", "sh"]).arg(common::root().join(path)).output().unwrap();
+        assert!(out.status.success(), "shellcheck -s sh {path}:\n{}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn each_script_file_is_printed_whole_where_a_container_runs_it() {
+    let rendered: Vec<String> = scripts("backup.enabled=true,backup.sink=s3,backup.s3.bucket=db-backups,backup.verify.enabled=true,migrations.viaHook=true")
+        .into_iter()
+        .map(|(_, script)| script)
+        .collect();
+    for (name, _, text) in SCRIPTS {
+        assert!(rendered.iter().any(|script| script == text), "{name} is not any container's script");
     }
 }

@@ -14,6 +14,7 @@
 //! | `labels(component.x, n, extra)` / `selector_labels` | label lines | `include "chart.labels"` |
 //! | `namespace()`, `image(v)`, `alert_expr(alert)` | text | `.Release.Namespace`, `printf`, `print` |
 //! | `text \| nest(n)` | indents a macro's lines | the same |
+//! | `script("dump.sh") \| nest(n)` | the script's text | `.Files.Get "files/dump.sh"`, the chart's copy |
 //!
 //! Constants (the spec's strings) print the same in both modes; in helm mode
 //! any `{{` in them is wrapped in a Go string literal so Helm prints it as is.
@@ -219,6 +220,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("namespace", namespace);
     env.add_function("image", image);
     env.add_function("alert_expr", alert_expr);
+    env.add_function("script", script);
     env.add_function("partial", partial);
     env.add_function("sanity_queries", sanity_queries);
     env.add_function("promql", promql);
@@ -277,24 +279,43 @@ fn newest_run(component: Value, condition: String) -> Result<Value, Error> {
     Ok(Value::from_object(PromqlPart::NewestRun { component, condition }))
 }
 
-/// The parts of [`PromqlPart::NewestRun`]: start times of the Jobs owned by
+/// The pieces of [`PromqlPart::NewestRun`]: start times of the Jobs owned by
 /// the CronJob, kept where the Job's condition holds. Every input is first
 /// reduced to one series per Job, so that two kube-state-metrics replicas
-/// cannot make the matches ambiguous.
-fn newest_run_parts(component: Component, condition: &str) -> Vec<Value> {
-    let text = |s: &str| Value::from(s.to_string());
-    let namespace = || namespace_ref();
+/// cannot make the matches ambiguous. `text` writes the constant text;
+/// the namespace, the CronJob's name and the condition are given.
+fn newest_run_pieces<T>(text: impl Fn(&str) -> T, namespace: impl Fn() -> T, cronjob: T, condition: T) -> Vec<T> {
     vec![
         text("max by (namespace, owner_name) (max by (namespace, job_name) (kube_job_status_start_time{namespace=\""),
         namespace(),
         text("\"}) * on (namespace, job_name) group_left (owner_name) max by (namespace, job_name, owner_name) (kube_job_owner{namespace=\""),
         namespace(),
         text("\", owner_kind=\"CronJob\", owner_name=\""),
-        Value::from_object(PromqlPart::Name { suffix: component.name().to_string(), max: 52 }),
-        text(&format!("\"}}) and on (namespace, job_name) max by (namespace, job_name) (kube_job_{condition}{{namespace=\"")),
+        cronjob,
+        text("\"}) and on (namespace, job_name) max by (namespace, job_name) (kube_job_"),
+        condition,
+        text("{namespace=\""),
         namespace(),
         text("\", condition=\"true\"} == 1))"),
     ]
+}
+
+/// The chart's define behind [`PromqlPart::NewestRun`], `(list $ component condition)`.
+pub fn newest_run_define(chart: &str) -> String {
+    let pieces = newest_run_pieces(
+        |text| Operand::Text(text.to_string()),
+        || Operand::Code("$namespace".to_string()),
+        Operand::Code("$cronjob".to_string()),
+        Operand::Code("(index . 2)".to_string()),
+    );
+    format!(
+        "{{{{- define \"{chart}.newestRun\" -}}}}\n\
+         {{{{- $namespace := (index . 0).Release.Namespace }}}}\n\
+         {{{{- $cronjob := include \"{chart}.componentName\" (list (index . 0) (index . 1) 52) }}}}\n\
+         {}\n\
+         {{{{- end }}}}",
+        go_print("{{- print", pieces, "}}")
+    )
 }
 
 /// A duration's seconds as PromQL writes a number: whole seconds as an
@@ -315,7 +336,7 @@ fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, 
     let mut pending: Vec<Value> = parts.iter().rev().cloned().collect();
     while let Some(part) = pending.pop() {
         if let Some(path) = as_path(&part) {
-            operands.push(path.expr());
+            operands.push(Operand::Code(path.expr()));
             continue;
         }
         let Some(piece) = part.downcast_object_ref::<PromqlPart>() else {
@@ -324,7 +345,7 @@ fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, 
                 other => yaml::scalar(&other),
             };
             if helm {
-                operands.push(serde_json::to_string(&constant).expect("a string serializes"));
+                operands.push(Operand::Text(constant));
             } else {
                 text.push_str(&constant);
             }
@@ -333,20 +354,20 @@ fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, 
         match piece {
             PromqlPart::Name { suffix, max } => {
                 if helm {
-                    operands.push(format!("(include \"{chart}.componentName\" (list {} {} {max}))", root(state), serde_json::to_string(suffix).expect("a string serializes")));
+                    operands.push(Operand::Code(format!("(include \"{chart}.componentName\" (list {} {} {max}))", root(state), serde_json::to_string(suffix).expect("a string serializes"))));
                 } else {
                     text.push_str(&component_name(&lookup_str(state, &["release", "name"])?, &chart, suffix, *max));
                 }
             }
             PromqlPart::Namespace => {
                 if helm {
-                    operands.push(format!("{}.Release.Namespace", root(state)));
+                    operands.push(Operand::Code(format!("{}.Release.Namespace", root(state))));
                 } else {
                     text.push_str(&lookup_str(state, &["release", "namespace"])?);
                 }
             }
             PromqlPart::Seconds(value) => match as_path(value) {
-                Some(path) => operands.push(format!("(include \"{chart}.seconds\" {})", path.expr())),
+                Some(path) => operands.push(Operand::Code(format!("(include \"{chart}.seconds\" {})", path.expr()))),
                 None => {
                     let duration: crate::scalars::Duration = value
                         .as_str()
@@ -356,14 +377,71 @@ fn promql(state: &State, parts: minijinja::value::Rest<Value>) -> Result<Value, 
                 }
             },
             PromqlPart::NewestRun { component, condition } => {
-                pending.extend(newest_run_parts(*component, condition).into_iter().rev());
+                if helm {
+                    let [component, condition] = [component.name(), condition].map(|s| serde_json::to_string(s).expect("a string serializes"));
+                    operands.push(Operand::Code(format!("(include \"{chart}.newestRun\" (list {} {component} {condition}))", root(state))));
+                } else {
+                    let text = |s: &str| Value::from(s.to_string());
+                    let cronjob = Value::from_object(PromqlPart::Name { suffix: component.name().to_string(), max: 52 });
+                    pending.extend(newest_run_pieces(text, namespace_ref, cronjob, text(condition)).into_iter().rev());
+                }
             }
         }
     }
     if helm {
-        return Ok(Value::from_safe_string(format!("{{{{ print {} | toJson }}}}", operands.join(" "))));
+        return Ok(Value::from_safe_string(print_json(operands)));
     }
     Ok(literal(state, yaml::string(&text)))
+}
+
+/// An operand of a Go `print`: constant text, or Go code that yields a string.
+#[derive(Debug)]
+enum Operand {
+    Text(String),
+    Code(String),
+}
+
+/// A Go action printing the operands as one JSON string.
+fn print_json(operands: Vec<Operand>) -> String {
+    go_print("{{ print", operands, "| toJson }}")
+}
+
+/// A Go `print` action, `open` operands `close`. A long one spans lines,
+/// each constant starting a line with the values that follow it, indented
+/// two spaces past the `nest` the template applies.
+fn go_print(open: &str, operands: Vec<Operand>, close: &str) -> String {
+    const WIDTH: usize = 140;
+    // Go's print puts nothing between two strings, so adjacent constants are one.
+    let mut joined: Vec<Operand> = Vec::new();
+    for operand in operands {
+        match (joined.last_mut(), operand) {
+            (Some(Operand::Text(before)), Operand::Text(text)) => before.push_str(&text),
+            (_, operand) => joined.push(operand),
+        }
+    }
+    let code = |operand: &Operand| match operand {
+        Operand::Text(text) => serde_json::to_string(text).expect("a string serializes"),
+        Operand::Code(code) => code.clone(),
+    };
+    let one_line = format!("{open} {} {close}", joined.iter().map(code).collect::<Vec<_>>().join(" "));
+    if one_line.len() <= WIDTH {
+        return one_line;
+    }
+    let mut lines = vec![open.to_string()];
+    for operand in &joined {
+        match (operand, lines.len()) {
+            (Operand::Code(_), 2..) => {
+                let last = lines.last_mut().expect("a line");
+                last.push(' ');
+                last.push_str(&code(operand));
+            }
+            _ => lines.push(format!("  {}", code(operand))),
+        }
+    }
+    let last = lines.last_mut().expect("a line");
+    last.push(' ');
+    last.push_str(close);
+    lines.join("\n")
 }
 
 /// The spec's sanity queries as the verify script reads them: one per
@@ -459,6 +537,21 @@ fn yaml_block(state: &State, value: Value, indent: usize) -> Result<Value, Error
     }
 }
 
+/// A shell script of `src/components/*/scripts`, by file name. In helm mode
+/// the chart's copy in `files/`, to be indented by the `nest` that follows.
+fn script(state: &State, name: String) -> Result<Value, Error> {
+    let (_, _, text) = super::templates::SCRIPTS
+        .iter()
+        .find(|(file, _, _)| *file == name)
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("there is no script {name}")))?;
+    if is_helm(state) {
+        let file = serde_json::to_string(&format!("files/{name}")).expect("a string serializes");
+        // The block scalar it goes in ends where the script does, as natively.
+        return Ok(Value::from_safe_string(format!("{{{{- {}.Files.Get {file} | trimSuffix \"\\n\" | nindent 0 }}}}", root(state))));
+    }
+    Ok(Value::from_safe_string(text.trim_end_matches('\n').to_string()))
+}
+
 /// Indents every line but the first of a macro's output. Helm-mode blocks
 /// inside it (`nindent N`) move right by the same amount.
 fn nest(text: Value, indent: usize) -> Result<Value, Error> {
@@ -484,7 +577,7 @@ fn optional(state: &State, key: String, value: Value, indent: usize) -> Result<V
     let pad = " ".repeat(indent);
     match as_path(&value) {
         Some(p) => Ok(Value::from_safe_string(format!(
-            "\n{{{{- with {} }}}}\n{pad}{key}: {{{{ . | toJson }}}}\n{{{{- end }}}}",
+            "\n{pad}{{{{- with {} }}}}\n{pad}{key}: {{{{ . | toJson }}}}\n{pad}{{{{- end }}}}",
             p.expr()
         ))),
         None if value.is_true() => Ok(literal(state, format!("\n{pad}{key}: {}", yaml::scalar(&json(&value)?)))),
@@ -664,16 +757,16 @@ fn alert_expr(state: &State, alert: Value) -> Result<Value, Error> {
         for part in &parts {
             let value = part["value"].as_str().unwrap_or_default();
             if part["kind"] == "text" {
-                operands.push(serde_json::to_string(value).expect("a string serializes"));
+                operands.push(Operand::Text(value.to_string()));
             } else {
                 let threshold = thresholds.get_attr(value)?;
                 let path = as_path(&threshold).map(HelmPath::expr).ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "thresholds are values"))?;
                 let kind = parameters.get_attr(value)?.get_attr("type")?;
                 // Durations go in as written; numbers as toJson writes them.
-                operands.push(if kind.as_str() == Some("duration") { path } else { format!("(toJson {path})") });
+                operands.push(Operand::Code(if kind.as_str() == Some("duration") { path } else { format!("(toJson {path})") }));
             }
         }
-        return Ok(Value::from_safe_string(format!("{{{{ print {} | toJson }}}}", operands.join(" "))));
+        return Ok(Value::from_safe_string(print_json(operands)));
     }
     let mut text = String::new();
     for part in &parts {

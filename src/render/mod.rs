@@ -14,7 +14,7 @@ mod helpers;
 pub mod native;
 pub mod templates;
 
-pub use helpers::define_name;
+pub use helpers::{define_name, newest_run_define};
 
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::extract::Manifest;

@@ -40,9 +40,6 @@ app.kubernetes.io/version: {{ $root.Chart.AppVersion | toJson }}
 helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | toJson }}
 {{- end }}
 
-{{/* The seconds in a Prometheus duration such as `1h30m`: PromQL before Prometheus
-2.54 takes durations only in range selectors, so alert thresholds are numbers.
-`atoi` reads base 10, as Prometheus does (`int64` would read `010` as octal). */}}
 {{/* The TCP port of an S3 endpoint URL: its own, else 80 for http and 443
 for https (and for AWS, when the URL is empty). */}}
 {{- define "certctl.endpointPort" -}}
@@ -56,6 +53,9 @@ for https (and for AWS, when the URL is empty). */}}
 {{- end }}
 {{- end }}
 
+{{/* The seconds in a Prometheus duration such as `1h30m`: PromQL before Prometheus
+2.54 takes durations only in range selectors, so alert thresholds are numbers.
+`atoi` reads base 10, as Prometheus does (`int64` would read `010` as octal). */}}
 {{- define "certctl.seconds" -}}
 {{- $millis := 0 }}
 {{- $unit := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 "w" 604800000 "y" 31536000000 }}
@@ -68,6 +68,21 @@ for https (and for AWS, when the URL is empty). */}}
 {{- else }}
 {{- div $millis 1000 }}
 {{- end }}
+{{- end }}
+
+{{/* When the newest run of a component's CronJob that ended in a condition
+(`complete` or `failed`) started, as PromQL, `(list $ component condition)`. The
+Jobs are found by owner, so runs started by hand from the CronJob count too. */}}
+{{- define "certctl.newestRun" -}}
+{{- $namespace := (index . 0).Release.Namespace }}
+{{- $cronjob := include "certctl.componentName" (list (index . 0) (index . 1) 52) }}
+{{- print
+  "max by (namespace, owner_name) (max by (namespace, job_name) (kube_job_status_start_time{namespace=\"" $namespace
+  "\"}) * on (namespace, job_name) group_left (owner_name) max by (namespace, job_name, owner_name) (kube_job_owner{namespace=\"" $namespace
+  "\", owner_kind=\"CronJob\", owner_name=\"" $cronjob
+  "\"}) and on (namespace, job_name) max by (namespace, job_name) (kube_job_" (index . 2)
+  "{namespace=\"" $namespace
+  "\", condition=\"true\"} == 1))" }}
 {{- end }}
 
 {{/* Compiled from the `container_security` macro of the chartgen templates. */}}
@@ -162,6 +177,40 @@ capabilities:
       port: 53
     - protocol: TCP
       port: 53
+{{- end }}
+
+{{/* Compiled from the `dump_container` macro of the chartgen templates. */}}
+{{- define "certctl.dumpContainer" -}}
+{{- $root := index . 0 -}}
+- name: dump
+  image: {{ printf "%s:%s" $root.Values.postgresql.image.repository $root.Values.postgresql.image.tag | toJson }}
+  imagePullPolicy: {{ $root.Values.postgresql.image.pullPolicy | toJson }}
+  command: ["/bin/sh", "-c"]
+  args:
+    - |
+      {{- $root.Files.Get "files/dump.sh" | trimSuffix "\n" | nindent 6 }}
+  env: {{- include "certctl.databaseEnv" (list $root nil) | nindent 4 }}
+    {{- if eq $root.Values.backup.sink "pvc" }}
+    - name: BACKUP_DIR
+      value: /backups
+    - name: BACKUP_KEEP
+      value: {{ $root.Values.backup.pvc.keep | int64 | toString | toJson }}
+    {{- else }}
+    - name: BACKUP_DIR
+      value: /staging
+    {{- end }}
+  resources: {{- toYaml $root.Values.backup.resources | nindent 4 }}
+  securityContext: {{- include "certctl.containerSecurity" (list $root $root.Values.backup.securityContext) | nindent 4 }}
+  volumeMounts:
+    {{- if eq $root.Values.backup.sink "pvc" }}
+    - name: backups
+      mountPath: /backups
+    {{- else }}
+    - name: staging
+      mountPath: /staging
+    {{- end }}
+    - name: tmp
+      mountPath: /tmp
 {{- end }}
 
 {{/* Compiled from the `password_key` macro of the chartgen templates. */}}
