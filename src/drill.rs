@@ -4,10 +4,11 @@
 //! The scripts come from the manifests of one values set (with
 //! `backup.enabled` and `backup.verify.enabled` on). Each container's
 //! environment is the rendered one, with what only a cluster provides
-//! mapped to this machine: the volumes to local directories (the PVC to
-//! `--pvc-dir`), the database to `--database-url`, the S3 endpoint to
-//! `--s3-endpoint`, and Secret references to the drill's own environment
-//! (`AWS_ACCESS_KEY_ID`, ...). Started as root, the script that starts a
+//! mapped to this machine: the volumes to local directories, the database
+//! to `--database-url`, and what each backup backend needs by that
+//! backend's own stand-in (`src/components/backup/<backend>/drill.rs`: the
+//! PVC to `--pvc-dir`; the S3 endpoint to `--s3-endpoint` and the Secret's
+//! keys to the drill's own `AWS_ACCESS_KEY_ID`, ...). Started as root, the script that starts a
 //! throwaway server runs as the unprivileged `postgres` user, since
 //! PostgreSQL refuses to run as root.
 
@@ -22,7 +23,24 @@ use crate::extract::{containers, script, Manifest};
 use crate::render::templates::Templates;
 use crate::render::Release;
 use crate::spec::Spec;
-use crate::values::LoadedValues;
+use crate::values::{LoadedValues, Sink};
+
+// Each backup backend's stand-in on this machine; the next one goes beside these,
+// with a field in `Target` and an arm in `Target::sink`.
+#[path = "components/backup/pvc/drill.rs"]
+mod pvc;
+#[path = "components/backup/s3/drill.rs"]
+mod s3;
+
+/// What a backup backend maps from the cluster to this machine.
+trait SinkOnThisMachine {
+    /// Why the drill's target cannot stand in for this backend, if it cannot.
+    fn missing(&self) -> Option<&'static str>;
+    /// The local directory that stands for the backup claim, for a backend with one.
+    fn claim(&self) -> Option<&Path>;
+    /// Replaces in a container's environment what only the cluster provides.
+    fn environment(&self, env: &mut BTreeMap<String, String>);
+}
 
 /// Where the drill runs the scripts against.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,18 +48,25 @@ pub struct Target {
     /// The database to back up: postgres://user:password@host:port/database.
     #[arg(long, value_name = "URL")]
     pub database_url: String,
-    /// Local directory that stands for the backup PVC (the PVC sink).
-    #[arg(long, value_name = "DIR")]
-    pub pvc_dir: Option<PathBuf>,
-    /// S3 API endpoint to use instead of the values' (the S3 sink); credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
-    #[arg(long, value_name = "URL")]
-    pub s3_endpoint: Option<String>,
+    #[command(flatten)]
+    pub pvc: pvc::PvcTarget,
+    #[command(flatten)]
+    pub s3: s3::S3Target,
     /// Run only the verify job, on what the sink already holds.
     #[arg(long)]
     pub verify_only: bool,
     /// The POSIX shell to run the scripts with.
     #[arg(long, default_value = "/bin/sh", value_name = "PATH")]
     pub shell: PathBuf,
+}
+
+impl Target {
+    fn sink(&self, sink: Sink) -> &dyn SinkOnThisMachine {
+        match sink {
+            Sink::Pvc => &self.pvc,
+            Sink::S3 => &self.s3,
+        }
+    }
 }
 
 /// One step of the drill.
@@ -172,12 +197,9 @@ pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Targe
     let values = &loaded.values;
     let manifests = Templates::builtin().render(spec, values, release)?;
     let database = database_env(&target.database_url)?;
-    let pvc = values.backup.sink == crate::values::Sink::Pvc;
-    if pvc && target.pvc_dir.is_none() {
-        return Err(Diagnostic::plain("the PVC sink needs --pvc-dir: the local directory that stands for the claim").into());
-    }
-    if !pvc && target.s3_endpoint.is_none() {
-        return Err(Diagnostic::plain("the S3 sink needs --s3-endpoint: the S3 API to upload to (a local one such as moto)").into());
+    let sink = target.sink(values.backup.sink);
+    if let Some(missing) = sink.missing() {
+        return Err(Diagnostic::plain(missing).into());
     }
     let root = running_as_root();
     // The server programs (initdb, pg_ctl) are often off PATH; the caller's PATH comes first.
@@ -198,10 +220,10 @@ pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Targe
             env.insert("PATH".into(), path.clone());
             let unprivileged = root && runnable.script.contains("initdb");
             for Mount { volume, path: mount, on_claim } in &runnable.mounts {
-                let local = match &target.pvc_dir {
+                let local = match sink.claim() {
                     // The user's directory is never re-owned: an unprivileged script reads a copy of its dumps.
                     Some(dir) if *on_claim && unprivileged => copy_dumps(dir, &pod_dir.join(volume)).map_err(io)?,
-                    Some(dir) if *on_claim => dir.clone(),
+                    Some(dir) if *on_claim => dir.to_path_buf(),
                     _ => volumes.entry(volume.clone()).or_insert_with(|| pod_dir.join(volume)).clone(),
                 };
                 std::fs::create_dir_all(&local).map_err(io)?;
@@ -227,20 +249,7 @@ pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Targe
                     env.insert(name.to_string(), value.clone());
                 }
             }
-            if let Some(endpoint) = &target.s3_endpoint
-                && env.contains_key("S3_ENDPOINT")
-            {
-                env.insert("S3_ENDPOINT".into(), endpoint.clone());
-            }
-            // Secrets the cluster would inject come from the drill's environment.
-            for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
-                if env.contains_key(name) || runnable.env.iter().any(|(n, _)| n == name) {
-                    match std::env::var(name) {
-                        Ok(value) => env.insert(name.into(), value),
-                        Err(_) => env.remove(name),
-                    };
-                }
-            }
+            sink.environment(&mut env);
             let mut command = if unprivileged { Command::new("runuser") } else { Command::new(&target.shell) };
             if unprivileged {
                 command.args(["-u", RUN_AS, "--"]).arg(&target.shell);
