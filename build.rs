@@ -6,7 +6,8 @@
 //! the lint rules: every `src/rules/*.rs` but the engine's own files, and
 //! every `src/components/**/rules/*.rs`, is one rule, so adding a rule is
 //! adding its file; embeds the custom-resource schemas of
-//! `src/components/**/schemas/*.json`.
+//! `src/components/**/schemas/*.json` and the chart README's sections of
+//! `src/components/**/readme.md.j2`.
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ fn main() {
     embed_templates(root);
     list_rules(root);
     embed_crd_schemas(root);
+    embed_readme_sections(root);
     embed_rule_examples(root);
     embed_builtin_files(root);
 }
@@ -84,6 +86,31 @@ fn embed_crd_schemas(root: &Path) {
     }
     code.push_str("];\n");
     write_out("crd_schemas.rs", &code);
+}
+
+/// The chart README's sections the components write: every
+/// `src/components/**/readme.md.j2`, in path order.
+fn embed_readme_sections(root: &Path) {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.file_name().is_some_and(|n| n == "readme.md.j2") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root.join("src/components"), &mut files);
+    let mut code = String::from("/// The chart README's sections: path in the repository, template text.\npub const README_SECTIONS: &[(&str, &str)] = &[\n");
+    for file in files {
+        writeln!(code, "    ({:?}, include_str!({:?})),", relative(root, &file), file.display().to_string()).unwrap();
+    }
+    code.push_str("];\n");
+    write_out("readme_sections.rs", &code);
 }
 
 /// The shell scripts: file name, path in the repository, text. A chart

@@ -561,27 +561,29 @@ fn readme(spec: &Spec) -> String {
     );
     let defaults = serde_json::to_value(crate::values::Values::defaults(spec)).expect("the defaults serialize");
     values_rows(&values_schema(spec), &defaults, "", &mut out);
-    out.push_str(&recovery_objectives(spec));
-    out.push_str(ALERTS_README);
+    out.push_str(&readme_sections(spec));
     out
 }
 
-/// What the PrometheusRule needs of Prometheus and kube-state-metrics.
-const ALERTS_README: &str = "
-## Alerts
+include!(concat!(env!("OUT_DIR"), "/readme_sections.rs"));
 
-`monitoring.prometheusRules.enabled` renders a PrometheusRule (`monitoring.coreos.com/v1`, served by every
-prometheus-operator release). Its thresholds are numbers, the RPO in seconds, so every expression loads in
-Prometheus 2.0 and later; a duration in arithmetic would need Prometheus 2.54 and prometheus-operator 0.76, and an
-older server would drop the whole rule group. The backup alerts read kube-state-metrics 2.5 or later
-(`kube_cronjob_status_last_successful_time`, `kube_cronjob_created`, `kube_job_owner`, `kube_job_status_start_time`,
-`kube_job_failed`, `kube_job_complete`):
-
-- `BackupFailed`: the newest run of the backup CronJob failed and no later run succeeded. Runs created by hand
-  with `kubectl create job --from=cronjob/...` count; a run whose first pod failed and whose retry succeeded does not.
-- `BackupStale`: no run succeeded within the RPO, including a CronJob that never succeeded.
-- `BackupVerifyFailed`: the newest restore drill failed and no later one passed.
-";
+/// The README's sections each component writes about itself
+/// (`src/components/**/readme.md.j2`), filled from the spec.
+fn readme_sections(spec: &Spec) -> String {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_syntax(minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).build().expect("the default delimiters are valid"));
+    let schedule_gap = crate::scalars::longest_gap(&spec.backup.schedule.to_string(), chrono_tz::UTC)
+        .map_or("cannot be computed".to_string(), |(gap, _)| format!("at most {}", crate::scalars::human(gap)));
+    let context = minijinja::context! { spec => minijinja::Value::from(minijinja::value::Serde(spec)), schedule_gap, alert_prefix => capitalize(&spec.app.name) };
+    README_SECTIONS
+        .iter()
+        .map(|(path, text)| {
+            let section = env.render_str(text, &context).unwrap_or_else(|e| panic!("{path} renders: {e:#}"));
+            format!("\n{}\n", section.trim_end())
+        })
+        .collect()
+}
 
 fn values_rows(schema: &serde_json::Value, defaults: &serde_json::Value, prefix: &str, out: &mut String) {
     let Some(properties) = schema["properties"].as_object() else { return };
@@ -604,27 +606,6 @@ fn values_rows(schema: &serde_json::Value, defaults: &serde_json::Value, prefix:
         let default = if default.is_null() { String::new() } else { format!("`{}`", default.to_string().replace('|', "\\|")) };
         out.push_str(&format!("| `{path}` | {kind}{flag} | {default} | {description} |\n"));
     }
-}
-
-/// What the default schedule gives, computed: the longest gap between two
-/// backups over a year, against the default RPO.
-fn recovery_objectives(spec: &Spec) -> String {
-    let schedule = spec.backup.schedule.to_string();
-    let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC)
-        .map_or("cannot be computed".to_string(), |(gap, _)| format!("at most {}", crate::scalars::human(gap)));
-    format!(
-        "\n## Recovery objectives\n\n\
-         With the default schedule `{schedule}` in `Etc/UTC`, the time between two backups is {gap}, over a year; the \
-         default RPO (`backup.rpo`) is {}. `chartgen lint` computes the same for your schedule and time zone (rule CG102), \
-         daylight-saving changes included.\n\n\
-         With `backup.verify.enabled`, a second CronJob restores the newest dump into a throwaway PostgreSQL every night, \
-         runs the sanity queries below and fails (alert `{}BackupVerifyFailed`) when the dump is missing, older than the \
-         RPO, does not restore, or a query fails:\n\n{}\n\
-         `chartgen drill` runs the same backup and verify scripts against a real database.\n",
-        spec.backup.rpo,
-        capitalize(&spec.app.name),
-        spec.sanity_queries.iter().map(|q| format!("- `{}`: `{}` must be {}\n", q.name, q.sql, String::from(q.expect.clone()))).collect::<String>()
-    )
 }
 
 fn capitalize(word: &str) -> String {
