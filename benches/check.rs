@@ -7,6 +7,8 @@
 //! - Helm: helm-python-sdk rendering the chart in process, render calls only
 //!   (no process start, no chart loading), median of several rounds; needs
 //!   `CHARTGEN_PYTHON` (a Python with helm-python-sdk, as `.ci/run` sets).
+//! - An earlier build (`CHARTGEN_BENCH_BASELINE`, a chartgen binary): its
+//!   `chartgen check`, alternating with this build's, and the ratio.
 //! - Growth: synthetic models of 8, 10 and 12 flags (every fourth one
 //!   depending on the one before), their full and pairwise sizes, and the
 //!   in-process cost of checking that many combinations.
@@ -37,6 +39,14 @@ fn us(d: Duration) -> String {
     format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }
 
+/// One whole `chartgen check` of the built-in spec by `binary`.
+fn time_check(binary: &std::path::Path, root: &std::path::Path) -> Duration {
+    let start = Instant::now();
+    let status = Command::new(binary).arg("check").current_dir(root).stdout(Stdio::null()).status().expect("chartgen runs");
+    assert!(status.success(), "{} check found problems; the benchmark needs a clean check", binary.display());
+    start.elapsed()
+}
+
 fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let binary = root.join("target/release/chartgen");
@@ -47,17 +57,30 @@ fn main() {
     let count = combinations.len();
 
     // chartgen check, whole process.
-    let wall: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            let status = Command::new(&binary).arg("check").current_dir(root).stdout(Stdio::null()).status().expect("chartgen runs");
-            assert!(status.success(), "chartgen check found problems; the benchmark needs a clean check");
-            start.elapsed()
-        })
-        .collect();
-    let chartgen_wall = median(wall);
+    let chartgen_wall = median((0..RUNS).map(|_| time_check(&binary, root)).collect());
     println!("machine: {} cores ({})", std::thread::available_parallelism().map_or(1, |n| n.get()), std::env::consts::ARCH);
     println!("chartgen check, full matrix of the built-in spec: {count} combinations in {} wall, whole process (median of {RUNS}; target < 100 ms)", ms(chartgen_wall));
+
+    // An earlier build, timed in the same run and alternating with this one, so that both meet the same machine.
+    match std::env::var_os("CHARTGEN_BENCH_BASELINE") {
+        None => println!("earlier build: skipped (set CHARTGEN_BENCH_BASELINE to an earlier build of chartgen to compare with)"),
+        Some(earlier) => {
+            let earlier = std::path::PathBuf::from(earlier);
+            let (mut now, mut before) = (Vec::new(), Vec::new());
+            for _ in 0..RUNS {
+                now.push(time_check(&binary, root));
+                before.push(time_check(&earlier, root));
+            }
+            let (now, before) = (median(now), median(before));
+            println!(
+                "against the earlier build {}: {} now, {} before (medians of {RUNS}, alternating); this build takes {:.3}x its time",
+                earlier.display(),
+                ms(now),
+                ms(before),
+                now.as_secs_f64() / before.as_secs_f64()
+            );
+        }
+    }
 
     // Per combination: render + every check, in process, once the schemas are
     // compiled (each run with a fresh checker, so no run reuses another's parsed documents).

@@ -8,7 +8,7 @@
 //! snapshot. Findings carry the document, the JSON pointer, and the file
 //! and line they most likely come from.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -156,7 +156,7 @@ impl Checker {
 /// the same in many combinations, and the same text has the same problems.
 #[derive(Default)]
 struct DocumentCache {
-    schema: Mutex<HashMap<u64, (Vec<validate::Problem>, Code)>>,
+    schema: Mutex<crate::extract::ByDigest<u64, (Vec<validate::Problem>, Code)>>,
     rules: rules::DocumentCache,
 }
 

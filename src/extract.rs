@@ -30,6 +30,30 @@ pub fn digest(text: &str) -> u64 {
     hasher.finish()
 }
 
+/// A map keyed by digests (and small codes beside them), which are hashes
+/// already: hashing them again would cost more than the lookup.
+pub type ByDigest<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<DigestHasher>>;
+
+/// Folds the bytes of a key that is a digest into itself.
+#[derive(Default)]
+pub struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = self.0.rotate_left(8) ^ n;
+    }
+}
+
 impl Manifest {
     pub fn new(source: String, text: String, object: serde_json::Value) -> Manifest {
         let digest = digest(&text);

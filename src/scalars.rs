@@ -790,16 +790,22 @@ pattern_type!(
 /// The longest gap between two firings, and when it starts.
 pub type Gap = Option<(Span, String)>;
 
-/// Longest gap between firings, by schedule and zone; computed once per process.
-static GAPS: std::sync::Mutex<Option<std::collections::HashMap<(String, String), Gap>>> = std::sync::Mutex::new(None);
+/// Longest gap between firings, by schedule and zone; computed once per
+/// process, by the first caller while the others with the same key wait.
+static GAPS: std::sync::Mutex<Option<std::collections::HashMap<(String, String), GapCell>>> = std::sync::Mutex::new(None);
+
+/// One schedule's gap, filled by the first caller.
+type GapCell = std::sync::Arc<std::sync::OnceLock<Gap>>;
 
 /// The longest gap between consecutive firings during 2026, and when it
 /// begins; `None` when the schedule is not valid cron (rule CG101's business).
 pub fn longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
     let key = (schedule.to_string(), zone.name().to_string());
-    if let Some(known) = GAPS.lock().expect("not poisoned").get_or_insert_with(std::collections::HashMap::new).get(&key) {
-        return known.clone();
-    }
+    let cell = GAPS.lock().expect("not poisoned").get_or_insert_with(std::collections::HashMap::new).entry(key).or_default().clone();
+    cell.get_or_init(|| compute_longest_gap(schedule, zone)).clone()
+}
+
+fn compute_longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
     let schedule: CronSchedule = schedule.parse().ok()?;
     let start = zone.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).earliest()?;
     let end = start + Span::days(366);
@@ -818,7 +824,6 @@ pub fn longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
         }
         previous = Some(next);
     }
-    GAPS.lock().expect("not poisoned").get_or_insert_with(std::collections::HashMap::new).insert(key, longest.clone());
     longest
 }
 

@@ -56,11 +56,16 @@ pub fn explore(
     Ok(Variants::Branch { flag, arms })
 }
 
+/// What exploring each partial found: the flags it branches on and the
+/// partials it includes, kept across templates, which share partials.
+#[derive(Default)]
+pub struct PartialReads(BTreeMap<String, (BTreeSet<ValuePath>, BTreeMap<String, usize>)>);
+
 /// Every flag a template's output can depend on: those it branches on and
 /// those of the partials it includes, transitively. Two values sets that
 /// agree on these flags, and hold the same values besides the flags, render
 /// the template alike.
-pub fn flags_read(templates: &Templates, spec: &Spec, name: &str) -> Result<BTreeSet<ValuePath>, BadInput> {
+pub fn flags_read(templates: &Templates, spec: &Spec, name: &str, known: &mut PartialReads) -> Result<BTreeSet<ValuePath>, BadInput> {
     let mut partials = BTreeMap::new();
     let variants = explore(&Assignment::new(), &|a: &Assignment| templates.render_helm(name, spec, a), &mut partials)?;
     let mut read = variants.flags();
@@ -70,10 +75,14 @@ pub fn flags_read(templates: &Templates, spec: &Spec, name: &str) -> Result<BTre
         if !seen.insert(macro_name.clone()) {
             continue;
         }
-        let mut inner = BTreeMap::new();
-        let variants = explore(&Assignment::new(), &|a: &Assignment| templates.render_helm_partial(&macro_name, arity, spec, a), &mut inner)?;
-        read.extend(variants.flags());
-        pending.extend(inner);
+        if !known.0.contains_key(&macro_name) {
+            let mut inner = BTreeMap::new();
+            let variants = explore(&Assignment::new(), &|a: &Assignment| templates.render_helm_partial(&macro_name, arity, spec, a), &mut inner)?;
+            known.0.insert(macro_name.clone(), (variants.flags(), inner));
+        }
+        let (flags, inner) = &known.0[&macro_name];
+        read.extend(flags.iter().cloned());
+        pending.extend(inner.iter().map(|(name, arity)| (name.clone(), *arity)));
     }
     Ok(read)
 }

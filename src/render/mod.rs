@@ -81,7 +81,7 @@ const INSTALL_ORDER: [&str; 37] = [
 /// Orders documents as `helm template` does: by kind in Helm's install order, hooks last.
 pub fn install_order(manifests: &mut [Manifest]) {
     let rank = |m: &Manifest| INSTALL_ORDER.iter().position(|k| *k == m.kind()).unwrap_or(INSTALL_ORDER.len());
-    manifests.sort_by_key(|m| (m.is_hook(), rank(m)));
+    manifests.sort_by_cached_key(|m| (m.is_hook(), rank(m)));
 }
 
 /// `helm template`-style output: each document under a `# Source:` comment.

@@ -31,10 +31,11 @@ pub struct Native {
 
 impl Native {
     pub fn new(templates: Templates, spec: &Spec) -> Result<Native, BadInput> {
+        let mut known = super::explore::PartialReads::default();
         let reads = templates
             .template_names()
             .iter()
-            .map(|name| Ok((name.clone(), super::explore::flags_read(&templates, spec, name)?.into_iter().collect())))
+            .map(|name| Ok((name.clone(), super::explore::flags_read(&templates, spec, name, &mut known)?.into_iter().collect())))
             .collect::<Result<_, BadInput>>()?;
         Ok(Native { templates, spec: spec.clone(), reads, rendered: Mutex::default() })
     }

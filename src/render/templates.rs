@@ -44,7 +44,7 @@ pub struct Templates {
     /// The helper file (`_*.j2`) defining each macro, for compiling it as a partial.
     macro_files: BTreeMap<String, String>,
     /// Documents already parsed, by digest: combinations share most of theirs.
-    parsed: Mutex<std::collections::HashMap<u64, Arc<serde_json::Value>>>,
+    parsed: Mutex<crate::extract::ByDigest<u64, Arc<serde_json::Value>>>,
 }
 
 impl Templates {

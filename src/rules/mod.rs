@@ -153,7 +153,7 @@ impl Violation {
 /// Problems of per-document targets, by rule and document text, shared by
 /// the renderings of one check.
 #[derive(Debug, Default)]
-pub struct DocumentCache(std::sync::Mutex<std::collections::HashMap<(RuleCode, u64), Problems>>);
+pub struct DocumentCache(std::sync::Mutex<crate::extract::ByDigest<(RuleCode, u64), Problems>>);
 
 /// Runs a rule on a rendering, once per distinct document unless it looks at the whole rendering.
 fn violations(rule: &Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Violation> {

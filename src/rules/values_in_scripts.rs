@@ -17,27 +17,28 @@ pub static RULE: Rule = Rule {
     target: Target::Rendering(check),
 };
 
-/// String leaves of the values that could be recognised in a script (four
-/// characters or more, and twelve or more when they are one plain word, like
-/// `database`, which is also a word of the scripts' messages), with their
-/// dotted paths; the names of keys inside Secrets are left out.
-fn strings<'a>(value: &'a serde_json::Value, path: &mut Vec<String>, out: &mut Vec<(String, &'a str)>) {
+/// Whether a string of the values could be recognised in a script: four
+/// characters or more, and twelve or more when it is one plain word, like
+/// `database`, which is also a word of the scripts' messages.
+fn recognisable(text: &str) -> bool {
+    let length = text.chars().count();
+    length >= 4 && (length >= 12 || !text.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// The string leaves of the values with the dotted path of each; the names
+/// of keys inside Secrets are left out.
+fn leaves<'a>(value: &'a serde_json::Value, path: &mut Vec<String>, found: &mut dyn FnMut(&[String], &'a str)) {
     match value {
-        serde_json::Value::String(text) if !path.last().is_some_and(|key| key.ends_with("Key")) => {
-            let length = text.chars().count();
-            if length >= 4 && (length >= 12 || !text.chars().all(|c| c.is_ascii_alphabetic())) {
-                out.push((path.join("."), text));
-            }
-        }
+        serde_json::Value::String(text) if !path.last().is_some_and(|key| key.ends_with("Key")) => found(path, text),
         serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
             path.push(k.clone());
-            strings(v, path, out);
+            leaves(v, path, found);
             path.pop();
         }),
         serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| {
             let last = path.pop().unwrap_or_default();
             path.push(format!("{last}[{i}]"));
-            strings(v, path, out);
+            leaves(v, path, found);
             path.pop();
             path.push(last);
         }),
@@ -48,13 +49,18 @@ fn strings<'a>(value: &'a serde_json::Value, path: &mut Vec<String>, out: &mut V
 /// Compares against the values, which differ between renderings of one
 /// document, so it looks at the whole rendering rather than at each script.
 fn check(subject: &Subject<'_>, out: &mut Vec<Violation>) {
-    let mut values = Vec::new();
-    strings(subject.values_tree, &mut Vec::new(), &mut values);
-    for script in scripts(subject.manifests) {
-        for (path, value) in &values {
-            if script.text.contains(value) {
-                out.push(Violation::at(script.container.document, script.pointer.clone(), format!("the value of `{path}` ({value:?}) is pasted into the script; pass it in an environment variable")));
+    let scripts = scripts(subject.manifests);
+    let mut pasted = Vec::new();
+    leaves(subject.values_tree, &mut Vec::new(), &mut |path, text| {
+        if recognisable(text) {
+            for (index, script) in scripts.iter().enumerate().filter(|(_, script)| script.text.contains(text)) {
+                pasted.push((index, script, path.join("."), text));
             }
         }
+    });
+    // Script by script, as the scripts come.
+    pasted.sort_by_key(|(index, ..)| *index);
+    for (_, script, path, value) in pasted {
+        out.push(Violation::at(script.container.document, script.pointer.clone(), format!("the value of `{path}` ({value:?}) is pasted into the script; pass it in an environment variable")));
     }
 }
