@@ -25,6 +25,8 @@ use chartgen::spec;
 use chartgen::values::flags::Flag;
 
 const RUNS: usize = 15;
+/// Two builds differ by less than the machine's noise: more runs, alternating.
+const COMPARE_RUNS: usize = 41;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -67,13 +69,13 @@ fn main() {
         Some(earlier) => {
             let earlier = std::path::PathBuf::from(earlier);
             let (mut now, mut before) = (Vec::new(), Vec::new());
-            for _ in 0..RUNS {
+            for _ in 0..COMPARE_RUNS {
                 now.push(time_check(&binary, root));
                 before.push(time_check(&earlier, root));
             }
             let (now, before) = (median(now), median(before));
             println!(
-                "against the earlier build {}: {} now, {} before (medians of {RUNS}, alternating); this build takes {:.3}x its time",
+                "against the earlier build {}: {} now, {} before (medians of {COMPARE_RUNS}, alternating); this build takes {:.3}x its time",
                 earlier.display(),
                 ms(now),
                 ms(before),

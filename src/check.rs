@@ -85,8 +85,12 @@ pub struct Checker {
 
 impl Checker {
     pub fn new(spec: &LoadedSpec, options: &CheckOptions) -> Result<Checker, BadInput> {
-        let renderer = Box::new(Native::new(templates(options.templates.as_deref())?, &spec.spec)?);
-        let validators = Validators::new(values_schema(&spec.spec), options.crds.as_deref())?;
+        // Exploring the templates and compiling the schemas are the fixed costs: side by side.
+        let (renderer, validators) = rayon::join(
+            || templates(options.templates.as_deref()).and_then(|templates| Native::new(templates, &spec.spec)),
+            || Validators::new(values_schema(&spec.spec), options.crds.as_deref()),
+        );
+        let (renderer, validators) = (Box::new(renderer?), validators?);
         Ok(Checker { renderer, validators, lint: rules::Config::new(&spec.spec.lint), defaults: values::defaults_tree(&spec.spec) })
     }
 
