@@ -29,23 +29,27 @@ fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
     files
 }
 
-/// Every folder named `leaf` under `src/components`, at any depth, sorted.
-fn component_folders(root: &Path, leaf: &str) -> Vec<PathBuf> {
-    fn walk(dir: &Path, leaf: &str, out: &mut Vec<PathBuf>) {
+/// Every folder and file under `src/components`, depth first, sorted.
+fn component_paths(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
-        let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
-        dirs.sort();
-        for dir in dirs {
-            if dir.file_name().is_some_and(|n| n == leaf) {
-                out.push(dir);
-            } else {
-                walk(&dir, leaf, out);
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            out.push(path.clone());
+            if path.is_dir() {
+                walk(&path, out);
             }
         }
     }
     let mut out = Vec::new();
-    walk(&root.join("src/components"), leaf, &mut out);
+    walk(&root.join("src/components"), &mut out);
     out
+}
+
+/// Every folder named `leaf` under `src/components`, at any depth, sorted.
+fn component_folders(root: &Path, leaf: &str) -> Vec<PathBuf> {
+    component_paths(root).into_iter().filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n == leaf)).collect()
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -91,20 +95,7 @@ fn embed_crd_schemas(root: &Path) {
 /// The chart README's sections the components write: every
 /// `src/components/**/readme.md.j2`, in path order.
 fn embed_readme_sections(root: &Path) {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-        paths.sort();
-        for path in paths {
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.file_name().is_some_and(|n| n == "readme.md.j2") {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&root.join("src/components"), &mut files);
+    let files = component_paths(root).into_iter().filter(|p| p.is_file() && p.file_name().is_some_and(|n| n == "readme.md.j2"));
     let mut code = String::from("/// The chart README's sections: path in the repository, template text.\npub const README_SECTIONS: &[(&str, &str)] = &[\n");
     for file in files {
         writeln!(code, "    ({:?}, include_str!({:?})),", relative(root, &file), file.display().to_string()).unwrap();

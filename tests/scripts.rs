@@ -97,6 +97,21 @@ fn every_script_file_passes_shellcheck_as_posix_sh() {
 }
 
 #[test]
+#[ignore = "needs shellcheck (bash .ci/run installs it)"]
+fn shellcheck_with_the_project_settings_still_reports_an_unquoted_expansion() {
+    let shellcheck = common::program("shellcheck", "shellcheck");
+    // Beside a copy of the settings, as the script files sit under them.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::root().join("src/components/.shellcheckrc"), dir.path().join(".shellcheckrc")).unwrap();
+    let (_, _, dump) = SCRIPTS.iter().find(|(name, _, _)| *name == "dump.sh").unwrap();
+    let script = dir.path().join("dump.sh");
+    std::fs::write(&script, format!("{dump}rm $BACKUP_DIR/old.dump\n")).unwrap();
+    let out = Command::new(&shellcheck).args(["-s", "sh"]).arg(&script).output().unwrap();
+    assert!(!out.status.success(), "shellcheck accepted an unquoted expansion");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SC2086"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
 fn each_script_file_is_printed_whole_where_a_container_runs_it() {
     let rendered: Vec<String> = scripts("backup.enabled=true,backup.sink=s3,backup.s3.bucket=db-backups,backup.verify.enabled=true,migrations.viaHook=true")
         .into_iter()
