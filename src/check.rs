@@ -204,8 +204,11 @@ pub fn runbooks(spec: &LoadedSpec, files: &[Place]) -> Result<Report, BadInput> 
 fn runbook_outcomes(spec: &LoadedSpec, files: &[Place]) -> Result<Vec<Outcome>, BadInput> {
     let mut outcomes = Vec::new();
     for file in files {
-        let findings = docs::check_file(&spec.spec, file)?
+        let text = file.read_to_string().map_err(|e| Diagnostic::plain(format!("cannot read {file}: {e}")))?;
+        // The commands against the values model, and the CloudNativePG YAML against the rules.
+        let findings = docs::check_file(&spec.spec, file, &text)
             .into_iter()
+            .chain(rules::check_runbook(&spec.spec, &text)?)
             .map(|f| Finding { code: f.code, severity: f.severity, document: None, pointer: None, file: Some(file.to_string()), line: Some(f.line), message: f.message, detail: None })
             .collect();
         outcomes.push(Outcome { checked: Checked::Runbook(file.clone()), documents: Vec::new(), findings, golden: None });

@@ -61,11 +61,20 @@ rule_codes! {
     CG603 "alert-for" Alerts,
     CG604 "alert-metadata" Alerts,
     CG605 "clamped-ratio" Alerts,
+    CG606 "counter-compared" Alerts,
     CG701 "statefulset-updates" StatefulSets,
     CG702 "statefulset-service" StatefulSets,
     CG703 "statefulset-probes" StatefulSets,
     CG704 "statefulset-storage" StatefulSets,
     CG801 "object-names" Names,
+    CG901 "barman-in-tree" Cnpg,
+    CG902 "barman-image" Cnpg,
+    CG903 "backup-method" Cnpg,
+    CG904 "recovery-archive" Cnpg,
+    CG905 "retention-policy" Cnpg,
+    CG906 "retention-window" Cnpg,
+    CG907 "cnpg-annotations" Cnpg,
+    CG908 "recovery-server-name" Cnpg,
 }
 
 /// What a group of rules looks at; a code's hundreds are its group.
@@ -80,6 +89,7 @@ pub enum RuleGroup {
     Alerts,
     StatefulSets,
     Names,
+    Cnpg,
 }
 
 impl RuleGroup {
@@ -94,6 +104,7 @@ impl RuleGroup {
             RuleGroup::Alerts => "Alerts",
             RuleGroup::StatefulSets => "StatefulSets",
             RuleGroup::Names => "Names",
+            RuleGroup::Cnpg => "CloudNativePG",
         }
     }
 }

@@ -6,10 +6,15 @@
 //! files when they exist. The result must type-check against the values
 //! model (keys that exist, values of the right type, with the near-miss
 //! suggestion). Every `pg_dump` must have the chart's canonical options.
+//!
+//! The documents of its fenced `yaml` blocks are read here too, each with
+//! the line it starts on and a way to find the line of a JSON pointer in it,
+//! so that the lint rules (`rules::check_runbook`) can check the resources a
+//! runbook tells the reader to apply and place what they find.
 
 use std::path::Path;
 
-use crate::diagnostic::{BadInput, Diagnostic, Origin};
+use crate::diagnostic::{Diagnostic, Origin};
 use crate::codes::Code;
 use crate::place::Place;
 use crate::shell::missing_options;
@@ -160,12 +165,97 @@ fn diagnostic_text(diagnostic: &Diagnostic) -> String {
     }
 }
 
-/// Reads and checks a runbook; a file that cannot be read is bad input.
-pub fn check_file(spec: &Spec, file: &Place) -> Result<Vec<DocFinding>, BadInput> {
-    let text = file.read_to_string().map_err(|e| Diagnostic::plain(format!("cannot read {file}: {e}")))?;
+/// Languages of code blocks that hold YAML documents.
+const YAML_BLOCKS: [&str; 2] = ["yaml", "yml"];
+
+/// One YAML document of a runbook's fenced `yaml` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunbookDocument {
+    /// Which `yaml` block it is in, counting from 0.
+    pub block: usize,
+    /// The line of the runbook its first line is on (1-based).
+    pub line: usize,
+    pub text: String,
+}
+
+impl RunbookDocument {
+    /// The document as JSON, when it is YAML of a map.
+    pub fn object(&self) -> Option<serde_json::Value> {
+        let node = crate::source::load_str(&crate::diagnostic::Source::new("runbook", self.text.as_str())).ok()?;
+        let json = node.to_json();
+        json.is_object().then_some(json)
+    }
+
+    /// The runbook line of what a JSON pointer names in the document: the
+    /// line of its key, or of the nearest enclosing one that exists.
+    pub fn line_of(&self, pointer: &str) -> usize {
+        let Ok(root) = crate::source::load_str(&crate::diagnostic::Source::new("runbook", self.text.as_str())) else { return self.line };
+        let mut node = &root;
+        let mut line = node.origin.line();
+        for segment in pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")) {
+            let next = match &node.value {
+                crate::source::Value::Map(map) => map.get(&segment).map(|m| (m.key.line(), &m.node)),
+                crate::source::Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| (n.origin.line(), n)),
+                _ => None,
+            };
+            let Some((at, child)) = next else { break };
+            line = at.or(line);
+            node = child;
+        }
+        self.line + line.unwrap_or(1) - 1
+    }
+}
+
+/// The documents of a runbook's fenced `yaml` blocks, split at `---` lines,
+/// each with the line it starts on; documents of nothing but blank lines and
+/// comments are left out.
+pub fn yaml_documents(markdown: &str) -> Vec<RunbookDocument> {
+    let mut out = Vec::new();
+    let mut blocks = 0;
+    // Inside a fence: whether it is a YAML block, and the document being read (its first line and text).
+    let mut fence: Option<bool> = None;
+    let mut current: Option<(usize, String)> = None;
+    let finish = |current: &mut Option<(usize, String)>, block: usize, out: &mut Vec<RunbookDocument>| {
+        if let Some((line, text)) = current.take()
+            && text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        {
+            out.push(RunbookDocument { block, line, text });
+        }
+    };
+    for (index, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```").or_else(|| trimmed.strip_prefix("~~~")) {
+            match fence {
+                Some(yaml) => {
+                    if yaml {
+                        finish(&mut current, blocks, &mut out);
+                        blocks += 1;
+                    }
+                    fence = None;
+                }
+                None => fence = Some(YAML_BLOCKS.contains(&info.split_whitespace().next().unwrap_or_default())),
+            }
+            continue;
+        }
+        if fence != Some(true) {
+            continue;
+        }
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            finish(&mut current, blocks, &mut out);
+            continue;
+        }
+        let (_, text) = current.get_or_insert_with(|| (index + 1, String::new()));
+        text.push_str(line);
+        text.push('\n');
+    }
+    out
+}
+
+/// Checks a runbook's text; its commands name values files beside it.
+pub fn check_file(spec: &Spec, file: &Place, text: &str) -> Vec<DocFinding> {
     // A built-in runbook names no values file a user has.
     let dir = file.disk().map_or(Path::new("/nonexistent"), |f| f.parent().unwrap_or(Path::new(".")));
-    Ok(check_runbook(spec, &text, dir))
+    check_runbook(spec, text, dir)
 }
 
 #[cfg(test)]
@@ -177,6 +267,18 @@ mod tests {
         let found = commands("```yaml\nargs: [pg_dump]\n```\n```console\n$ pg_dump -Fc -O -x\n```\n");
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].words, ["pg_dump", "-Fc", "-O", "-x"]);
+    }
+
+    #[test]
+    fn yaml_blocks_are_split_into_documents_that_know_their_lines() {
+        let markdown = "text\n```yaml\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    x.io/y: z\n---\n# only a comment\n---\nkind: Secret\n```\n```sh\nkind: NotYaml\n```\n";
+        let documents = yaml_documents(markdown);
+        assert_eq!(documents.len(), 2);
+        assert_eq!((documents[0].block, documents[0].line), (0, 4));
+        assert_eq!(documents[0].line_of("/metadata/annotations/x.io~1y"), 9);
+        assert_eq!(documents[0].line_of("/metadata/missing"), 6);
+        assert_eq!(documents[1].line, 13);
+        assert_eq!(documents[0].object().unwrap()["metadata"]["name"], "a");
     }
 
     #[test]

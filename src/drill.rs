@@ -195,6 +195,12 @@ pub fn flags() -> crate::values::flags::Assignment {
 /// `values` must set the drill's [`flags`].
 pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Target, work: &Path) -> Result<Vec<Step>, BadInput> {
     let values = &loaded.values;
+    if values.backup.method != crate::values::BackupMethod::Dump {
+        let origin = loaded.tree.get("backup.method").map_or(crate::diagnostic::Origin::Default, |n| n.origin.clone());
+        return Err(Diagnostic::new(origin, "`chartgen drill` runs the pg_dump backup and verify jobs, but backup.method is barman: the CloudNativePG operator takes those backups, and the chart renders no job for them")
+            .with_help("drill the dump backups with backup.method=dump")
+            .into());
+    }
     let manifests = Templates::builtin().render(spec, values, release)?;
     let database = database_env(&target.database_url)?;
     let sink = target.sink(values.backup.sink);

@@ -184,6 +184,11 @@ check:
     backup:
       s3:
         bucket: {name}-backups
+      barman:
+        objectStore:
+          destinationPath: s3://{name}-backups/barman
+        recovery:
+          targetTime: "2026-01-01T00:00:00Z"
     externalDatabase:
       host: db.{name}.internal
     postgresql:

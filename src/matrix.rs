@@ -122,7 +122,7 @@ pub fn full(spec: &Spec, flags: &[Flag]) -> Vec<Combination> {
                 if !flag.applies(&partial) {
                     return vec![partial];
                 }
-                flag.domain.iter().map(|value| partial.with(&flag.path, value)).collect()
+                flag.valid_values(&partial).map(|value| partial.with(&flag.path, value)).collect()
             })
             .collect();
     }
@@ -183,9 +183,12 @@ mod tests {
     #[test]
     fn a_flag_whose_dependency_fails_is_not_varied() {
         let combinations = full(&crate::spec::load(None).unwrap().spec, model_flags());
-        // postgresql: enabled (auth.create 2 ways) or not = 3; backup: off, or (s3, pvc with create 2 ways)
-        // with verify 2 ways = 1 + 3 * 2 = 7; viaHook 2; rules 2; network policies 2.
-        assert_eq!(combinations.len(), 3 * 7 * 2 * 2 * 2);
+        // postgresql: off, or a StatefulSet or CloudNativePG with auth.create 2 ways = 1 + 2 + 2.
+        // Backups for any database: off, or dump to s3 or pvc (create 2 ways) with verify 2 ways = 1 + 3 * 2 = 7;
+        // with CloudNativePG also barman: tier pitr (recovery 2 ways) or daily, each with integration 2 ways,
+        // or none, which archives nothing, so the integration is not varied = 2 * (2 + 1) + 1 = 7.
+        // viaHook 2; rules 2; network policies 2.
+        assert_eq!(combinations.len(), ((1 + 2) * 7 + 2 * (7 + 7)) * 2 * 2 * 2);
         let (enabled, sink) = (crate::values::flags::ValuePath::parse("backup.enabled"), crate::values::flags::ValuePath::parse("backup.sink"));
         assert!(combinations.iter().all(|c| c.flags.get(&enabled) == Some(&true.into()) || c.flags.get(&sink).is_none()));
     }

@@ -56,8 +56,9 @@ macro_rules! text_type {
 /// Where `values.schema.json` (what Helm checks on install) accepts a value
 /// that chartgen refuses: what a regular expression cannot say. Each is
 /// tested both ways in `tests/helm_parity.rs` and listed in the README.
-pub const SCHEMA_EXCEPTIONS: [&str; 2] = [
+pub const SCHEMA_EXCEPTIONS: [&str; 3] = [
     "a cron range whose start is above its end (`0 5-1 * * *`), which Kubernetes refuses too",
+    "a recovery target time on a day the calendar does not have (`2026-02-30T00:00:00Z`)",
     "a number threshold that is not finite (`.nan`, `.inf` in a values file): JSON Schema has no words for them",
 ];
 
@@ -103,25 +104,36 @@ fn any_case(word: &str) -> String {
 /// is not a calendar schedule the RPO checks can read.
 pub fn cron_pattern() -> &'static str {
     static PATTERN: OnceLock<String> = OnceLock::new();
-    PATTERN.get_or_init(|| {
-        let names = |words: &[&str]| words.iter().map(|w| any_case(w)).collect::<Vec<_>>().join("|");
-        let months = names(&["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]);
-        let days = names(&["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
-        // Leading zeros are read as decimal (`05`), as Go's Atoi reads them.
-        let fields = [
-            "0*[1-5]?[0-9]".to_string(),
-            "0*(1?[0-9]|2[0-3])".to_string(),
-            "0*([1-9]|[12][0-9]|3[01])".to_string(),
-            format!("0*([1-9]|1[0-2])|{months}"),
-            format!("0*[0-6]|{days}"),
-        ];
-        let field = |value: &str| {
-            let part = format!(r"(\*|\?|({value})(-({value}))?)(/0*[1-9][0-9]*)?");
-            format!("{part}(,{part})*")
-        };
-        let schedule = fields.iter().map(|v| field(v)).collect::<Vec<_>>().join("[ \t]+");
-        format!("^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|{schedule})$")
-    })
+    PATTERN.get_or_init(|| format!("^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|{})$", cron_fields(false)))
+}
+
+/// The grammar of CloudNativePG's six-field schedule: a seconds field, then
+/// the five of [`cron_pattern`]. Descriptors are left out: CloudNativePG
+/// warns on anything but six fields.
+pub fn cron_with_seconds_pattern() -> &'static str {
+    static PATTERN: OnceLock<String> = OnceLock::new();
+    PATTERN.get_or_init(|| format!("^{}$", cron_fields(true)))
+}
+
+fn cron_fields(seconds: bool) -> String {
+    let names = |words: &[&str]| words.iter().map(|w| any_case(w)).collect::<Vec<_>>().join("|");
+    let months = names(&["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]);
+    let days = names(&["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
+    // Leading zeros are read as decimal (`05`), as Go's Atoi reads them.
+    let sixty = "0*[1-5]?[0-9]".to_string();
+    let mut fields = if seconds { vec![sixty.clone()] } else { Vec::new() };
+    fields.extend([
+        sixty,
+        "0*(1?[0-9]|2[0-3])".to_string(),
+        "0*([1-9]|[12][0-9]|3[01])".to_string(),
+        format!("0*([1-9]|1[0-2])|{months}"),
+        format!("0*[0-6]|{days}"),
+    ]);
+    let field = |value: &str| {
+        let part = format!(r"(\*|\?|({value})(-({value}))?)(/0*[1-9][0-9]*)?");
+        format!("{part}(,{part})*")
+    };
+    fields.iter().map(|v| field(v)).collect::<Vec<_>>().join("[ \t]+")
 }
 
 impl PartialEq for CronSchedule {
@@ -158,43 +170,86 @@ impl FromStr for CronSchedule {
 impl CronSchedule {
     fn parse(text: &str) -> Result<Self, String> {
         let fields = text.split_whitespace().count();
-        let help = "; help: use five fields, minute hour day-of-month month day-of-week, for example \"30 2 * * *\"";
-        if !text.starts_with('@') && fields != 5 {
-            let hint = if fields == 6 {
-                format!(
-                    "; help: a CronJob takes five fields with no seconds; drop the first field: \"{}\"",
-                    text.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
-                )
-            } else {
-                help.to_string()
-            };
-            return Err(format!("`{text}` has {fields} fields, a cron schedule has 5{hint}"));
+        if !text.starts_with('@') && fields == 6 {
+            let dropped = text.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+            return Err(format!("`{text}` has 6 fields, a cron schedule has 5; help: a CronJob takes five fields with no seconds; drop the first field: \"{dropped}\""));
         }
-        // Kubernetes' parser (robfig/cron) knows no `L`, `W` or `#`.
-        if text.contains(['L', 'W', '#']) && !text.starts_with('@') {
-            return Err(format!("`{text}` uses `L`, `W` or `#`, which Kubernetes does not support{help}"));
-        }
-        static RE: OnceLock<Regex> = OnceLock::new();
-        if !regex(&RE, cron_pattern()).is_match(text) {
-            return Err(format!("`{text}` is not a valid cron schedule: a field is out of range or malformed (minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT){help}"));
-        }
-        // Kubernetes refuses a range that runs backwards; a regular expression cannot say so.
-        let backwards = text.split(|c: char| c.is_whitespace() || c == ',').find_map(|part| {
-            let (start, end) = part.split('/').next()?.split_once('-')?;
-            let (start, end) = (start.parse::<u32>().ok()?, end.parse::<u32>().ok()?);
-            (start > end).then(|| format!("{start}-{end}"))
-        });
-        if let Some(range) = backwards {
-            return Err(format!("`{text}` has the range {range}, which runs backwards; help: write the smaller number first"));
-        }
-        let cron = croner::parser::CronParser::builder()
-            .seconds(croner::parser::Seconds::Disallowed)
-            .year(croner::parser::Year::Disallowed)
-            .build()
-            .parse(text)
-            .map_err(|e| format!("`{text}` is not a valid cron schedule: {e}{help}"))?;
+        let cron = parse_cron(text, CronFields::Five)?;
         Ok(CronSchedule { text: text.to_string(), cron })
     }
+}
+
+/// Which of the two cron dialects a schedule is written in.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum CronFields {
+    /// Kubernetes CronJobs: minute hour day-of-month month day-of-week.
+    Five,
+    /// CloudNativePG: seconds first, then the five.
+    Six,
+}
+
+/// Schedules already parsed: every combination of a check reads the same ones.
+static CRONS: std::sync::Mutex<Option<ParsedCrons>> = std::sync::Mutex::new(None);
+
+type ParsedCrons = std::collections::HashMap<(String, CronFields), Result<croner::Cron, String>>;
+
+/// How many distinct schedules [`CRONS`] keeps; past it, schedules are parsed each time.
+const CRONS_KEPT: usize = 1024;
+
+/// [`parse_cron_once`], remembered per schedule.
+fn parse_cron(text: &str, dialect: CronFields) -> Result<croner::Cron, String> {
+    let key = (text.to_string(), dialect);
+    if let Some(parsed) = CRONS.lock().expect("not poisoned").as_ref().and_then(|crons| crons.get(&key)) {
+        return parsed.clone();
+    }
+    let parsed = parse_cron_once(text, dialect);
+    let mut crons = CRONS.lock().expect("not poisoned");
+    let crons = crons.get_or_insert_with(std::collections::HashMap::new);
+    if crons.len() < CRONS_KEPT {
+        crons.insert(key, parsed.clone());
+    }
+    parsed
+}
+
+/// Checks a schedule as its controller's parser (robfig/cron) would, with
+/// a message that says what would be right, and parses it for the gap checks.
+fn parse_cron_once(text: &str, dialect: CronFields) -> Result<croner::Cron, String> {
+    let (count, help, pattern) = match dialect {
+        CronFields::Five => (5, "; help: use five fields, minute hour day-of-month month day-of-week, for example \"30 2 * * *\"", cron_pattern()),
+        CronFields::Six => (6, "; help: use six fields, second minute hour day-of-month month day-of-week, for example \"0 30 2 * * *\"", cron_with_seconds_pattern()),
+    };
+    let descriptor = dialect == CronFields::Five && text.starts_with('@');
+    let fields = text.split_whitespace().count();
+    if !descriptor && fields != count {
+        return Err(format!("`{text}` has {fields} fields, a cron schedule has {count}{help}"));
+    }
+    // The controllers' parser (robfig/cron) knows no `L`, `W` or `#`.
+    if text.contains(['L', 'W', '#']) && !descriptor {
+        return Err(format!("`{text}` uses `L`, `W` or `#`, which Kubernetes does not support{help}"));
+    }
+    static FIVE: OnceLock<Regex> = OnceLock::new();
+    static SIX: OnceLock<Regex> = OnceLock::new();
+    let re = regex(if dialect == CronFields::Five { &FIVE } else { &SIX }, pattern);
+    if !re.is_match(text) {
+        let seconds = if dialect == CronFields::Six { "second 0-59, " } else { "" };
+        return Err(format!("`{text}` is not a valid cron schedule: a field is out of range or malformed ({seconds}minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT){help}"));
+    }
+    // Kubernetes refuses a range that runs backwards; a regular expression cannot say so.
+    let backwards = text.split(|c: char| c.is_whitespace() || c == ',').find_map(|part| {
+        let (start, end) = part.split('/').next()?.split_once('-')?;
+        let (start, end) = (start.parse::<u32>().ok()?, end.parse::<u32>().ok()?);
+        (start > end).then(|| format!("{start}-{end}"))
+    });
+    if let Some(range) = backwards {
+        return Err(format!("`{text}` has the range {range}, which runs backwards; help: write the smaller number first"));
+    }
+    let seconds = if dialect == CronFields::Six { croner::parser::Seconds::Required } else { croner::parser::Seconds::Disallowed };
+    croner::parser::CronParser::builder()
+        .seconds(seconds)
+        .year(croner::parser::Year::Disallowed)
+        .build()
+        .parse(text)
+        .map_err(|e| format!("`{text}` is not a valid cron schedule: {e}{help}"))
 }
 
 impl fmt::Display for CronSchedule {
@@ -204,6 +259,52 @@ impl fmt::Display for CronSchedule {
 }
 
 text_type!(CronSchedule, "A five-field cron schedule, e.g. \"30 2 * * *\".", serde_json::json!({ "pattern": cron_pattern() }));
+
+/// A six-field cron schedule as CloudNativePG reads a ScheduledBackup's:
+/// seconds first. A five-field text is refused with the six-field form it
+/// was probably meant as, since CloudNativePG would read its minute as seconds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CronWithSeconds {
+    text: String,
+    cron: croner::Cron,
+}
+
+impl PartialEq for CronWithSeconds {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl CronWithSeconds {
+    pub fn cron(&self) -> &croner::Cron {
+        &self.cron
+    }
+}
+
+impl FromStr for CronWithSeconds {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text.split_whitespace().count() == 5 {
+            return Err(format!(
+                "`{text}` has 5 fields; CloudNativePG reads the first as seconds, so it would run every hour; help: put the seconds first: \"0 {text}\""
+            ));
+        }
+        Ok(CronWithSeconds { text: text.to_string(), cron: parse_cron(text, CronFields::Six)? })
+    }
+}
+
+impl fmt::Display for CronWithSeconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+text_type!(
+    CronWithSeconds,
+    "A six-field cron schedule, seconds first, e.g. \"0 30 2 * * *\".",
+    serde_json::json!({ "pattern": cron_with_seconds_pattern() })
+);
 
 /// A duration in Prometheus' notation (`15m`, `1h30m`, `26h`, `7d`), longer
 /// than zero unless `ZERO` allows it (an alert's `for: 0s`).
@@ -780,6 +881,87 @@ impl EndpointUrl {
 }
 
 pattern_type!(
+    RetentionPolicy,
+    r"^[1-9][0-9]*[dwm]$",
+    16,
+    "a recovery window such as \"30d\", \"4w\" or \"3m\"",
+    "give a positive number of days (d), weeks (w) or months (m), as CloudNativePG's retentionPolicy takes it"
+);
+
+pattern_type!(
+    BackupId,
+    r"^([0-9]{8}T[0-9]{6})?$",
+    15,
+    "a Barman backup id such as \"20260504T020000\"",
+    "give the id `kubectl cnpg backup` and the Backup's status.backupId show, or leave it empty"
+);
+
+/// When a recovery stops replaying WAL: an RFC 3339 time with its zone, or
+/// empty for the end of the archive. Parsed, so that a day that does not
+/// exist is refused here rather than by the operator mid-recovery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RecoveryTime(String);
+
+/// RFC 3339 as far as a pattern can say it; [`RecoveryTime`] also checks the calendar.
+const RFC3339_PATTERN: &str = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$";
+
+impl RecoveryTime {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromStr for RecoveryTime {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        if text.is_empty() || (regex(&RE, RFC3339_PATTERN).is_match(text) && DateTime::parse_from_rfc3339(text).is_ok()) {
+            return Ok(RecoveryTime(text.to_string()));
+        }
+        Err(format!("`{}` is not an RFC 3339 time; help: give the date, time and zone, such as \"2026-05-04T15:30:00Z\", or leave it empty to replay to the end of the archive", text.escape_default()))
+    }
+}
+
+impl fmt::Display for RecoveryTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+text_type!(RecoveryTime, "An RFC 3339 time with its zone, e.g. \"2026-05-04T15:30:00Z\", or empty.", serde_json::json!({ "pattern": RFC3339_PATTERN }));
+
+pattern_type!(
+    PgDuration,
+    r"^[1-9][0-9]*(s|min|h)$",
+    16,
+    "a PostgreSQL time setting such as \"5min\"",
+    "give a positive whole number of seconds (s), minutes (min) or hours (h), as postgresql.conf writes it"
+);
+
+impl PgDuration {
+    /// The span it stands for.
+    pub fn span(&self) -> Span {
+        let digits = self.0.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        // Bounded so that no setting overflows a span.
+        let n = digits.parse::<i64>().unwrap_or(i64::MAX).min(1_000_000_000);
+        match &self.0[digits.len()..] {
+            "s" => Span::seconds(n),
+            "min" => Span::minutes(n),
+            _ => Span::hours(n),
+        }
+    }
+}
+
+pattern_type!(
+    S3DestinationPath,
+    r"^$|^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s\x00-\x1f\x7f-\x9f]*)?$",
+    1024,
+    "an S3 URL such as \"s3://my-backups/ledger\"",
+    "give s3:// then the bucket name and, optionally, a path inside it"
+);
+
+pattern_type!(
     Region,
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     64,
@@ -798,7 +980,8 @@ static GAPS: std::sync::Mutex<Option<std::collections::HashMap<(String, String),
 type GapCell = std::sync::Arc<std::sync::OnceLock<Gap>>;
 
 /// The longest gap between consecutive firings during 2026, and when it
-/// begins; `None` when the schedule is not valid cron (rule CG101's business).
+/// begins, for a five-field or a six-field (seconds first) schedule; `None`
+/// when the schedule is not valid cron (rule CG101's business).
 pub fn longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
     let key = (schedule.to_string(), zone.name().to_string());
     let cell = GAPS.lock().expect("not poisoned").get_or_insert_with(std::collections::HashMap::new).entry(key).or_default().clone();
@@ -806,13 +989,17 @@ pub fn longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
 }
 
 fn compute_longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
-    let schedule: CronSchedule = schedule.parse().ok()?;
+    // Six fields are CloudNativePG's, seconds first; five are Kubernetes'.
+    let cron = match schedule.split_whitespace().count() {
+        6 => schedule.parse::<CronWithSeconds>().ok()?.cron,
+        _ => schedule.parse::<CronSchedule>().ok()?.cron,
+    };
     let start = zone.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).earliest()?;
     let end = start + Span::days(366);
     let mut previous: Option<DateTime<chrono_tz::Tz>> = None;
     let mut longest: Gap = None;
     // A year of minutes bounds the walk.
-    for next in schedule.cron().iter_from(start, croner::Direction::Forward).take(530_000) {
+    for next in cron.iter_from(start, croner::Direction::Forward).take(530_000) {
         if next > end {
             break;
         }

@@ -31,12 +31,14 @@ pub fn values_schema(spec: &Spec) -> Value {
     for path in ["postgresql.auth.username", "postgresql.auth.database", "externalDatabase.database"] {
         property_mut(&mut schema, path)["minLength"] = json!(1);
     }
-    let conditions = json!([
-        when(&[("backup.enabled", json!(true)), ("backup.sink", json!("s3"))], "backup.s3.bucket"),
+    let mut conditions = vec![
+        when(&[("backup.enabled", json!(true)), ("backup.method", json!("dump")), ("backup.sink", json!("s3"))], "backup.s3.bucket"),
+        when(&[("backup.enabled", json!(true)), ("backup.method", json!("barman"))], "backup.barman.objectStore.destinationPath"),
         when(&[("postgresql.enabled", json!(false))], "externalDatabase.host"),
         when(&[("postgresql.enabled", json!(true)), ("postgresql.auth.create", json!(true))], "postgresql.auth.password"),
-    ]);
-    schema.as_object_mut().expect("object").insert("allOf".into(), conditions);
+    ];
+    conditions.extend(value_dependencies());
+    schema.as_object_mut().expect("object").insert("allOf".into(), Value::Array(conditions));
     schema
 }
 
@@ -44,7 +46,7 @@ pub fn values_schema(spec: &Spec) -> Value {
 /// (`backup.enabled=true`), for editors and readers of the schema.
 fn mark_flags(schema: &mut Value) {
     for flag in model_flags() {
-        let requires = flag.requires.as_ref().map_or(String::new(), |(path, value)| format!("{path}={value}"));
+        let requires = flag.requires.as_ref().map_or(String::new(), |(path, values)| format!("{path}={}", values.iter().map(ToString::to_string).collect::<Vec<_>>().join("|")));
         property_mut(schema, &flag.path.to_string())["x-chartgen-flag"] = json!(requires);
     }
 }
@@ -121,6 +123,34 @@ fn when(conditions: &[(&str, Value)], required: &str) -> Value {
         merge(&mut condition, nested(path, json!({ "const": value })));
     }
     json!({ "if": condition, "then": nested(required, json!({ "minLength": 1 })) })
+}
+
+/// A flag value valid only under another flag's value (`backup.method=barman`
+/// needs `postgresql.provider=cnpg`) makes that value, and what it in turn
+/// matters under, required.
+fn value_dependencies() -> Vec<Value> {
+    let consts = |pairs: Vec<(String, Vec<Value>)>| {
+        let mut out = json!({});
+        for (path, values) in pairs {
+            let leaf = if let [value] = values.as_slice() { json!({ "const": value }) } else { json!({ "enum": values }) };
+            merge(&mut out, nested(&path, leaf));
+        }
+        out
+    };
+    let mut out = Vec::new();
+    for flag in model_flags() {
+        for (own, path, value) in &flag.value_requires {
+            let mut condition = flag.conditions();
+            condition.push((flag.path.clone(), vec![own.clone()]));
+            let mut needed = crate::values::flags::model_flag(path).map(|f| f.conditions()).unwrap_or_default();
+            needed.push((path.clone(), vec![value.clone()]));
+            let pairs = |list: Vec<(crate::values::flags::ValuePath, Vec<crate::values::flags::FlagValue>)>| {
+                list.into_iter().map(|(p, vs)| (p.to_string(), vs.iter().map(|v| v.to_json()).collect())).collect()
+            };
+            out.push(json!({ "if": consts(pairs(condition)), "then": consts(pairs(needed)) }));
+        }
+    }
+    out
 }
 
 fn nested(path: &str, leaf: Value) -> Value {

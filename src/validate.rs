@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::diagnostic::{nearest, BadInput, Diagnostic};
-use crate::extract::{pod_spec, Manifest};
+use crate::extract::{is_cnpg, pod_spec, pod_template_labels, Manifest, BARMAN_CLOUD_PLUGIN};
 
 /// The Kubernetes version whose API types the core schemas come from.
 pub const KUBERNETES_VERSION: &str = "1.33";
@@ -51,6 +51,8 @@ struct KindSchema {
     /// The kind's definition in `schema`, or `None` when the whole schema is the kind's.
     definition: Option<String>,
     kind: SchemaKind,
+    /// The custom resource's `x-kubernetes-validations` rules, compiled, when it has any.
+    cel: Option<Arc<kube_cel::CompiledSchema>>,
 }
 
 /// Every validator a check needs, compiled once.
@@ -200,7 +202,16 @@ impl Validators {
                     || compile(&values_schema, "values.schema.json"),
                 )
             },
-            || custom.into_par_iter().map(|(schema, source)| compile(&schema, &source).map(|v| (v, schema, source))).collect::<Result<Vec<_>, BadInput>>(),
+            || {
+                custom
+                    .into_par_iter()
+                    .map(|(schema, source)| {
+                        let validator = compile(&schema, &source)?;
+                        let cel = compile_cel(&schema, &source)?;
+                        Ok((validator, schema, cel))
+                    })
+                    .collect::<Result<Vec<_>, BadInput>>()
+            },
         );
         let (validator, schema, core_kinds) = core?;
         let mut kinds = HashMap::new();
@@ -212,13 +223,14 @@ impl Validators {
                     schema: schema.clone(),
                     definition: Some(kind.definition),
                     kind: SchemaKind::Core,
+                    cel: None,
                 },
             );
         }
         // In order, so that a CRD given with --crds replaces the shipped schema of its kind.
-        for (validator, schema, _) in custom? {
+        for (validator, schema, cel) in custom? {
             let key = (schema["properties"]["apiVersion"]["const"].as_str().unwrap_or_default().to_string(), schema["properties"]["kind"]["const"].as_str().unwrap_or_default().to_string());
-            kinds.insert(key, KindSchema { validator: Arc::new(validator), schema: Arc::new(schema), definition: None, kind: SchemaKind::Custom });
+            kinds.insert(key, KindSchema { validator: Arc::new(validator), schema: Arc::new(schema), definition: None, kind: SchemaKind::Custom, cel });
         }
         Ok(Validators { values: values?, values_schema, kinds })
     }
@@ -234,7 +246,11 @@ impl Validators {
         match self.kinds.get(&key) {
             Some(kind) => {
                 let start = kind.definition.as_ref().map_or(&*kind.schema, |name| &kind.schema["definitions"][name]);
-                (problems(&kind.validator, &kind.schema, start, object), Some(kind.kind))
+                let mut found = problems(&kind.validator, &kind.schema, start, object);
+                if let Some(cel) = &kind.cel {
+                    found.extend(cel_problems(cel, object));
+                }
+                (found, Some(kind.kind))
             }
             None => (
                 vec![Problem { pointer: String::new(), message: format!("no schema for {} {}; give its CRD with --crds", key.0, key.1) }],
@@ -242,6 +258,69 @@ impl Validators {
             ),
         }
     }
+}
+
+/// Compiles a custom resource's `x-kubernetes-validations` rules with
+/// kube-cel (the Kubernetes CEL libraries over the `cel` crate), its
+/// definitions inlined first; `None` when it has none. A rule that does not
+/// compile is bad input, not a rule silently skipped.
+fn compile_cel(schema: &Value, source: &str) -> Result<Option<Arc<kube_cel::CompiledSchema>>, BadInput> {
+    if !schema.to_string().contains("x-kubernetes-validations") {
+        return Ok(None);
+    }
+    let compiled = kube_cel::compile_schema(&inline_definitions(schema, &schema["definitions"], 0));
+    let mut errors = Vec::new();
+    collect_cel_errors(&compiled, &mut errors);
+    match errors.is_empty() {
+        true => Ok(Some(Arc::new(compiled))),
+        false => Err(Diagnostic::plain(format!("the CEL rules of {source} do not compile: {}", errors.join("; "))).into()),
+    }
+}
+
+fn collect_cel_errors(node: &kube_cel::CompiledSchema, out: &mut Vec<String>) {
+    out.extend(node.compilation_errors().iter().map(|e| e.to_string()));
+    let children = node.properties.values().chain(node.items.as_deref()).chain(node.additional_properties.as_deref());
+    for child in children.chain(&node.all_of).chain(&node.one_of).chain(&node.any_of) {
+        collect_cel_errors(child, out);
+    }
+}
+
+/// The schema with each `#/definitions/…` reference replaced by its target,
+/// since CEL rules are found by walking `properties`; bounded in depth.
+fn inline_definitions(node: &Value, definitions: &Value, depth: usize) -> Value {
+    match node {
+        Value::Object(map) if depth < 64 => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")).and_then(|name| definitions.get(name)) {
+                let mut merged = inline_definitions(target, definitions, depth + 1);
+                for (key, value) in map.iter().filter(|(key, _)| *key != "$ref") {
+                    merged[key] = inline_definitions(value, definitions, depth + 1);
+                }
+                return merged;
+            }
+            Value::Object(map.iter().filter(|(key, _)| *key != "definitions").map(|(key, value)| (key.clone(), inline_definitions(value, definitions, depth + 1))).collect())
+        }
+        Value::Array(items) if depth < 64 => Value::Array(items.iter().map(|item| inline_definitions(item, definitions, depth + 1)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The CEL rules a document breaks, as the API server would report them on
+/// create: transition rules (those that read `oldSelf`) only run on update
+/// and are left out.
+fn cel_problems(compiled: &kube_cel::CompiledSchema, object: &Value) -> Vec<Problem> {
+    thread_local! {
+        static CEL: kube_cel::Validator = kube_cel::Validator::new();
+    }
+    let Err(errors) = CEL.with(|cel| cel.validate_compiled(compiled, object, None)) else { return Vec::new() };
+    errors
+        .iter()
+        .map(|error| Problem { pointer: field_pointer(&error.field_path), message: format!("{} (CEL rule `{}`)", error.message, error.rule) })
+        .collect()
+}
+
+/// A field path as kube-cel writes it (`spec.plugins[0].name`) as a JSON pointer.
+fn field_pointer(path: &str) -> String {
+    path.split('.').filter(|s| !s.is_empty()).flat_map(|segment| segment.split('[').map(|part| part.trim_end_matches(']'))).map(|part| format!("/{part}")).collect()
 }
 
 fn problems(validator: &jsonschema::Validator, schema: &Value, start: &Value, instance: &Value) -> Vec<Problem> {
@@ -389,7 +468,7 @@ pub struct Reference {
     pub pointer: String,
 }
 
-/// Every Secret, ConfigMap, PVC, Service and ServiceAccount a document names.
+/// Every Secret, ConfigMap, PVC, Service, ServiceAccount, Cluster and ObjectStore a document names.
 pub fn references(object: &Value) -> Vec<Reference> {
     let mut out = Vec::new();
     let mut add = |kind: &'static str, name: &Value, pointer: String| {
@@ -399,6 +478,28 @@ pub fn references(object: &Value) -> Vec<Reference> {
     };
     if object["kind"] == "StatefulSet" {
         add("Service", &object["spec"]["serviceName"], "/spec/serviceName".into());
+    }
+    // CloudNativePG's and the barman-cloud plugin's resources name a Cluster, Secrets and an ObjectStore.
+    let spec = &object["spec"];
+    match object["kind"].as_str() {
+        Some("Cluster") if is_cnpg(object) => {
+            add("Secret", &spec["bootstrap"]["initdb"]["secret"]["name"], "/spec/bootstrap/initdb/secret/name".into());
+            for (i, plugin) in spec["plugins"].as_array().into_iter().flatten().enumerate() {
+                if plugin["name"] == BARMAN_CLOUD_PLUGIN {
+                    add("ObjectStore", &plugin["parameters"]["barmanObjectName"], format!("/spec/plugins/{i}/parameters/barmanObjectName"));
+                }
+            }
+            for key in ["accessKeyId", "secretAccessKey"] {
+                add("Secret", &spec["backup"]["barmanObjectStore"]["s3Credentials"][key]["name"], format!("/spec/backup/barmanObjectStore/s3Credentials/{key}/name"));
+            }
+        }
+        Some("ObjectStore") if is_cnpg(object) => {
+            for key in ["accessKeyId", "secretAccessKey"] {
+                add("Secret", &spec["configuration"]["s3Credentials"][key]["name"], format!("/spec/configuration/s3Credentials/{key}/name"));
+            }
+        }
+        Some("ScheduledBackup") if is_cnpg(object) => add("Cluster", &spec["cluster"]["name"], "/spec/cluster/name".into()),
+        _ => {}
     }
     let Some((pod, base)) = pod_spec(object) else { return out };
     add("ServiceAccount", &pod["serviceAccountName"], format!("{base}/serviceAccountName"));
@@ -463,7 +564,7 @@ pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, Str
                 }
             }
         }
-        let selects_a_pod = |selector: &Value| manifests.iter().filter_map(|m| pod_template_labels(&m.object)).any(|labels| selector_matches(selector, labels));
+        let selects_a_pod = |selector: &Value| manifests.iter().filter_map(|m| pod_template_labels(&m.object)).any(|labels| selector_matches(selector, &labels));
         if manifest.kind() == "Service"
             && let Some(selector) = manifest.object["spec"]["selector"].as_object()
             && !selects_a_pod(&json!({ "matchLabels": selector }))
@@ -492,15 +593,6 @@ fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value>) -
         }
     });
     by_label && by_expression
-}
-
-/// The labels of the pods a workload makes.
-fn pod_template_labels(object: &Value) -> Option<&serde_json::Map<String, Value>> {
-    match object["kind"].as_str()? {
-        "StatefulSet" | "Deployment" | "Job" => object["spec"]["template"]["metadata"]["labels"].as_object(),
-        "CronJob" => object["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"].as_object(),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

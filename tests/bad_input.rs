@@ -365,3 +365,67 @@ fn spec_text_helm_cannot_carry_is_refused_where_it_is() {
         "a sanity query must be one line of SQL without tabs",
     ]);
 }
+
+/// The CloudNativePG database with Barman backups into a valid object store.
+const BARMAN: &str = "postgresql.provider=cnpg,backup.enabled=true,backup.method=barman,backup.barman.objectStore.destinationPath=s3://my-backups/certctl";
+
+#[test]
+fn barman_backups_of_a_statefulset_database_name_the_provider_they_need() {
+    let run = rejected(&["--set", "backup.enabled=true,backup.method=barman"]);
+    assert_mentions(&run, &["--set:1:35", "`backup.method` is barman, which needs postgresql.provider=cnpg", "set postgresql.provider=cnpg, or choose another backup.method"]);
+}
+
+#[test]
+fn barman_backups_without_a_destination_point_at_the_method_choice() {
+    let run = rejected(&["--set", "postgresql.provider=cnpg,backup.enabled=true,backup.method=barman"]);
+    assert_mentions(&run, &["--set:1:60", "`backup.barman.objectStore.destinationPath` is empty, but backup.method is barman", "s3://my-backups/certctl"]);
+    // Tier none archives nothing, so it needs no destination.
+    assert_eq!(chartgen(&["render", "--set", "postgresql.provider=cnpg,backup.enabled=true,backup.method=barman,backup.barman.tier=none"]).code, 0);
+}
+
+#[test]
+fn a_recovery_target_time_must_be_a_real_rfc3339_instant_with_a_zone() {
+    for (time, column) in [("2026-02-30T00:00:00Z", 203), ("2026-05-04T15:30:00", 203), ("yesterday", 203)] {
+        let run = rejected(&["--set", &format!("{BARMAN},backup.barman.recovery.enabled=true,backup.barman.recovery.targetTime={time}")]);
+        assert_mentions(&run, &[&format!("--set:1:{column}"), &format!("`backup.barman.recovery.targetTime`: `{time}` is not an RFC 3339 time"), "2026-05-04T15:30:00Z"]);
+    }
+}
+
+#[test]
+fn a_five_field_base_backup_schedule_shows_the_six_field_form() {
+    let run = rejected(&["--set", &format!("{BARMAN},backup.barman.pitr.schedule=0 2 * * *")]);
+    assert_mentions(&run, &["`backup.barman.pitr.schedule`: `0 2 * * *` has 5 fields; CloudNativePG reads the first as seconds", "\"0 0 2 * * *\""]);
+}
+
+#[test]
+fn a_recovery_outside_tier_pitr_names_only_the_missing_setting() {
+    let run = rejected(&["--set", &format!("{BARMAN},backup.barman.tier=daily,backup.barman.recovery.enabled=true,backup.barman.recovery.backupID=20260504T020000")]);
+    assert_mentions(&run, &["`backup.barman.recovery.enabled` is true, but a recovery Cluster needs the continuous backups of tier pitr, and backup.barman.tier=pitr does not hold", "help: set backup.barman.tier=pitr, or turn the recovery off", "1 error"]);
+}
+
+#[test]
+fn a_recovery_without_a_target_time_or_backup_is_refused() {
+    let run = rejected(&["--set", &format!("{BARMAN},backup.barman.recovery.enabled=true")]);
+    assert_mentions(&run, &["the recovery has no target: `backup.barman.recovery.targetTime` and `backupID` are both empty", "1 error"]);
+}
+
+#[test]
+fn a_stale_alert_shorter_than_the_schedule_s_gap_is_refused() {
+    let run = rejected(&["--set", &format!("{BARMAN},backup.barman.pitr.maxAge=2h")]);
+    assert_mentions(&run, &["`backup.barman.pitr.maxAge` is 2h, but the schedule \"0 0 2 * * *\" leaves 1d between base backups", "set backup.barman.pitr.maxAge to at least 1d"]);
+}
+
+#[test]
+fn cloudnative_pg_credentials_need_the_basic_auth_keys() {
+    let run = rejected(&["--set", "postgresql.provider=cnpg,postgresql.auth.existingSecret=app-db,postgresql.auth.usernameKey=user,postgresql.auth.passwordKey=pass"]);
+    assert_mentions(&run, &["`postgresql.auth.usernameKey` is `user`, but CloudNativePG reads the credentials from a basic-auth Secret's `username` key", "`postgresql.auth.passwordKey` is `pass`", "2 errors"]);
+}
+
+#[test]
+fn the_drill_refuses_barman_backups_which_have_no_job_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = chartgen(&["drill", "--database-url", "postgres://postgres@127.0.0.1:1/certctl", "--pvc-dir", dir.path().to_str().unwrap(), "--set", BARMAN]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty());
+    assert_mentions(&run, &["--set:1:60", "`chartgen drill` runs the pg_dump backup and verify jobs, but backup.method is barman", "help: drill the dump backups with backup.method=dump"]);
+}

@@ -88,7 +88,7 @@ fn each_template_is_reported_against_its_longest_variant() {
     let spec = spec::load(None).unwrap().spec;
     let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
     let cronjob = chart.report.iter().find(|r| r.file == "templates/backup-cronjob.yaml").unwrap();
-    assert_eq!(cronjob.variants, 4, "off, s3, pvc with and without a created claim");
+    assert_eq!(cronjob.variants, 5, "off, barman (no CronJob), s3, pvc with and without a created claim");
     assert!(cronjob.lines < cronjob.longest_variant * 3 / 2, "{cronjob:?}");
     assert!(cronjob.lines >= cronjob.longest_variant, "{cronjob:?}");
 }
@@ -146,7 +146,7 @@ fn check_fails_with_a_diff_and_the_fixing_command_when_stale() {
     assert!(run.stdout.contains("--- a/templates/backup-pvc.yaml\n+++ b/templates/backup-pvc.yaml"), "{}", run.stdout);
     assert!(run.stdout.contains("-    - ReadWriteMany\n+    - ReadWriteOnce"), "{}", run.stdout);
     assert!(run.stdout.contains("templates/stray.yaml: not generated"), "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("2 of 25 files differ; run `chartgen generate --out {}`", dir.path().display())), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("2 of 30 files differ; run `chartgen generate --out {}`", dir.path().display())), "{}", run.stdout);
     assert!(std::fs::read_to_string(&path).unwrap().contains("ReadWriteMany"), "--check writes nothing");
 }
 
@@ -532,4 +532,39 @@ fn a_file_added_to_the_generated_chart_is_never_deleted_silently() {
     assert_eq!(std::fs::read_to_string(&added).unwrap(), "kind: ConfigMap\n", "the file is still there");
     std::fs::remove_file(&added).unwrap();
     assert_eq!(generate(dir.path(), &[]).code, 0);
+}
+
+#[test]
+fn the_chart_readme_gives_each_backup_tier_s_schedule_retention_and_recovery_point() {
+    use chartgen::values::BackupTier;
+    let spec = spec::load(None).unwrap().spec;
+    let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
+    let readme = &chart.files["README.md"];
+    let archive_timeout = chartgen::values::Values::defaults(&spec).backup.barman.archive_timeout.to_string();
+    for tier in BackupTier::ALL {
+        let row = readme.lines().find(|l| l.starts_with(&format!("| `{}` |", tier.as_str()))).unwrap_or_else(|| panic!("no row for {}:\n{readme}", tier.as_str()));
+        match tier.defaults() {
+            None => assert!(row.contains("losing the Cluster's volumes loses the data"), "{row}"),
+            Some(settings) => {
+                let gap = chartgen::scalars::longest_gap(&settings.schedule.to_string(), chrono_tz::UTC).unwrap().0;
+                assert!(row.contains(&format!("`{}`, at most {} apart", settings.schedule, chartgen::scalars::human(gap))), "{row}");
+                assert!(row.contains(&format!("| {} |", settings.retention_policy)), "{row}");
+                let rpo = if tier == BackupTier::Pitr { format!("| {archive_timeout} (`backup.barman.archiveTimeout`)") } else { format!("up to {} of writes", chartgen::scalars::human(gap)) };
+                assert!(row.contains(&rpo), "{row}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_conditional_is_put_inside_an_action_that_spans_lines() {
+    let spec = spec::load(None).unwrap().spec;
+    let chart = helm::compile(&Templates::builtin(), &spec).unwrap();
+    for (file, text) in chart.files.iter().filter(|(f, _)| f.starts_with("templates/")) {
+        let mut open = 0isize;
+        for (number, line) in text.lines().enumerate() {
+            assert!(open == 0 || !line.trim_start().starts_with("{{"), "{file}:{}: {line:?} is inside an action opened above it", number + 1);
+            open += line.matches("{{").count() as isize - line.matches("}}").count() as isize;
+        }
+    }
 }

@@ -114,6 +114,35 @@ fn backup_alerts_fire_exactly_when_their_unit_tests_say() {
 
 #[test]
 #[ignore = "needs promtool: Debian package prometheus (bash .ci/run installs it)"]
+fn barman_alerts_fire_exactly_when_their_unit_tests_say_for_either_integration() {
+    let promtool = promtool();
+    let series = [
+        ("plugin", "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp", "barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp"),
+        ("inTree", "cnpg_collector_last_available_backup_timestamp", "cnpg_collector_last_failed_backup_timestamp"),
+    ];
+    for (name, spec) in specs() {
+        let chart = &spec.spec.chart.name;
+        let app = spec.spec.app.name.clone();
+        for (integration, last_available, last_failed) in series {
+            let names = [
+                ("__APP__", app[..1].to_uppercase() + &app[1..]),
+                ("__CLUSTER__", format!("release-name-{chart}-postgresql")),
+                ("__LAST_AVAILABLE__", last_available.to_string()),
+                ("__LAST_FAILED__", last_failed.to_string()),
+            ];
+            let set = format!(
+                "postgresql.provider=cnpg,backup.enabled=true,backup.method=barman,backup.barman.integration={integration},\
+                 backup.barman.objectStore.destinationPath=s3://wal-archive/{chart},backup.barman.pitr.schedule=0 0 * * * *,\
+                 backup.barman.pitr.maxAge=2h,monitoring.prometheusRules.enabled=true"
+            );
+            let output = unit_tests(&promtool, &spec, &set, "barman-alerts.yaml", &names);
+            assert!(output.contains("SUCCESS"), "{name} {integration}: {output}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs promtool: Debian package prometheus (bash .ci/run installs it)"]
 fn application_alerts_fire_exactly_when_their_unit_tests_say() {
     let promtool = promtool();
     for (name, spec) in specs() {

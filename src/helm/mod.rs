@@ -90,6 +90,12 @@ fn merge(variants: &Variants, root: &str) -> String {
             if flag.domain.first() == Some(&FlagValue::Bool(false)) {
                 order.reverse();
             }
+            // Of three values or more, the shortest arm (often one that renders nothing) is
+            // tested first, so that the longer arms, which share the most, merge with each
+            // other rather than with a nested `if`.
+            if texts.len() > 2 {
+                order.sort_by_key(|&i| texts[i].len());
+            }
             let last = *order.last().expect("a flag has values");
             order[..order.len() - 1].iter().rev().fold(texts[last].clone(), |rest, &i| {
                 merge_two(&condition(root, flag, &flag.domain[i]), &texts[i], &rest)
@@ -187,12 +193,15 @@ fn depth_change(line: &str) -> isize {
 }
 
 /// The lines of a control action's block, from `lines[start]`: one line,
-/// unless the line opens a block that a later line ends.
+/// unless the line opens a block that a later line ends, or an action (a
+/// long `print`) that a later line closes: nothing may be put inside one.
 fn piece_end(lines: &[String], start: usize) -> usize {
     let mut depth = 0isize;
+    let mut open_actions = 0isize;
     for (i, line) in lines.iter().enumerate().skip(start) {
         depth += depth_change(line);
-        if depth <= 0 {
+        open_actions += line.matches("{{").count() as isize - line.matches("}}").count() as isize;
+        if depth <= 0 && open_actions <= 0 {
             return i + 1;
         }
     }
@@ -575,7 +584,25 @@ fn readme_sections(spec: &Spec) -> String {
     env.set_syntax(minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).build().expect("the default delimiters are valid"));
     let schedule_gap = crate::scalars::longest_gap(&spec.backup.schedule.to_string(), chrono_tz::UTC)
         .map_or("cannot be computed".to_string(), |(gap, _)| format!("at most {}", crate::scalars::human(gap)));
-    let context = minijinja::context! { spec => minijinja::Value::from(minijinja::value::Serde(spec)), schedule_gap, alert_prefix => capitalize(&spec.app.name) };
+    let defaults = crate::values::Values::defaults(spec);
+    let tiers: Vec<minijinja::Value> = crate::values::BackupTier::ALL
+        .into_iter()
+        .map(|tier| match tier.defaults() {
+            None => minijinja::context! { name => tier.as_str() },
+            Some(settings) => {
+                let schedule = settings.schedule.to_string();
+                let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC).map_or("cannot be computed".to_string(), |(gap, _)| crate::scalars::human(gap));
+                minijinja::context! { name => tier.as_str(), schedule, gap, retention => settings.retention_policy.to_string(), max_age => settings.max_age.to_string() }
+            }
+        })
+        .collect();
+    let context = minijinja::context! {
+        spec => minijinja::Value::from(minijinja::value::Serde(spec)),
+        schedule_gap,
+        alert_prefix => capitalize(&spec.app.name),
+        tiers,
+        archive_timeout => defaults.backup.barman.archive_timeout.to_string(),
+    };
     README_SECTIONS
         .iter()
         .map(|(path, text)| {

@@ -225,6 +225,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("sanity_queries", sanity_queries);
     env.add_function("promql", promql);
     env.add_function("default_schedule_gap", default_schedule_gap);
+    env.add_function("tier_schedule_gap", tier_schedule_gap);
+    env.add_function("selected", selected);
     env.add_function("name_ref", name_ref);
     env.add_function("namespace_ref", namespace_ref);
     env.add_function("seconds", seconds);
@@ -239,6 +241,35 @@ fn default_schedule_gap(state: &State) -> Result<Value, Error> {
     let schedule = lookup_str(state, &["spec", "backup", "schedule"])?;
     let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC).map_or_else(|| "unknown".to_string(), |(gap, _)| crate::scalars::human(gap));
     Ok(literal(state, format!("the default schedule \"{schedule}\" leaves at most {gap} between backups (in UTC)")))
+}
+
+/// The member of `map` that its choice field `key` names: `selected(values.backup.barman,
+/// "tier")` is the settings of the chosen tier. In helm mode Go picks it (`index`), so that
+/// the chart reads the choice once instead of branching on each of its values.
+fn selected(map: Value, key: String) -> Result<Value, Error> {
+    match as_path(&map) {
+        Some(path) => {
+            let expr = path.expr();
+            Ok(Value::from_object(HelmPath { base: format!("(index {expr} {expr}.{key})"), path: String::new(), sees_flags: false, state: path.state.clone() }))
+        }
+        None => {
+            let choice = map.get_attr(&key)?;
+            map.get_item(&choice)
+        }
+    }
+}
+
+/// What a backup tier's default base-backup schedule leaves between backups: its recovery
+/// point objective when only the base backups count.
+fn tier_schedule_gap(state: &State, tier: String) -> Result<Value, Error> {
+    let settings = crate::values::BackupTier::ALL
+        .into_iter()
+        .find(|t| t.as_str() == tier)
+        .and_then(crate::values::BackupTier::defaults)
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("tier_schedule_gap: `{tier}` is not a tier with backups")))?;
+    let schedule = settings.schedule.to_string();
+    let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC).map_or_else(|| "unknown".to_string(), |(gap, _)| crate::scalars::human(gap));
+    Ok(literal(state, format!("the default schedule \"{schedule}\" leaves at most {gap} between base backups")))
 }
 
 /// A piece of a `promql(...)` expression that is not constant text.

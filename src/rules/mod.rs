@@ -5,12 +5,14 @@
 //! which says what the rule looks at and holds the check to run on each such
 //! object. `build.rs` finds the files and lists them, so adding a rule
 //! touches nothing here. The engine walks the rendering, hands each rule its
-//! typed objects (documents of some kinds, containers, scripts, alerts from
-//! [`crate::extract`], or the whole rendering), caches per-document results
-//! across the renderings of a check, applies the spec's `lint:`
-//! configuration (rules disabled, severities changed) and the per-object
-//! suppressions (`chartgen/ignore-<CODE>: "<reason>"` annotations; one
-//! without a reason is itself a finding).
+//! typed objects (documents of some kinds, containers, scripts, alerts, the
+//! CloudNativePG resources together from [`crate::extract`], or the whole
+//! rendering), caches per-document results across the renderings of a
+//! check, applies the spec's `lint:` configuration (rules disabled,
+//! severities changed) and the per-object suppressions (`chartgen/ignore-<CODE>: "<reason>"` annotations; one
+//! without a reason is itself a finding). [`check_runbook`] runs the
+//! CloudNativePG rules (and CG101, CG606) on the resources of a runbook's
+//! YAML blocks, placed at their runbook lines.
 //!
 //! A rule's examples are files of `fixtures/rules/<CODE>/`, embedded by
 //! `build.rs`: `bad.yaml` and `good.yaml` (the ones `chartgen explain`
@@ -23,7 +25,7 @@
 pub mod support;
 
 use crate::codes::RuleCode;
-use crate::extract::{alerts, containers, scripts, Alert, Container, Manifest, Script};
+use crate::extract::{alerts, containers, scripts, Alert, Cnpg, Container, Manifest, Script};
 use crate::spec::lint::{LintSettings, Severity};
 use crate::spec::Spec;
 use crate::values::Values;
@@ -68,6 +70,10 @@ pub enum Target {
     /// The whole rendering with its values: for rules that compare documents
     /// or read values.
     Rendering(fn(&Subject<'_>, &mut Vec<Violation>)),
+    /// The CloudNativePG resources of the rendering, typed, with the
+    /// references between them resolved (a Cluster and its backups, the
+    /// ObjectStores and image catalogs it names): for rules that compare them.
+    Cnpg(fn(&Cnpg<'_>, &mut Vec<Violation>)),
 }
 
 impl Target {
@@ -84,8 +90,8 @@ impl Target {
             Target::Containers(check) => containers(alone).iter().for_each(|container| check(container, spec, &mut out)),
             Target::Scripts(check) => scripts(alone).iter().for_each(|script| check(script, spec, &mut out)),
             Target::Alerts(check) => alerts(manifest).iter().for_each(|alert| check(alert, spec, &mut out)),
-            // `violations` runs it once on the whole rendering instead.
-            Target::Rendering(_) => {}
+            // `violations` runs these once on the whole rendering instead.
+            Target::Rendering(_) | Target::Cnpg(_) => {}
         }
         out
     }
@@ -155,12 +161,20 @@ impl Violation {
 #[derive(Debug, Default)]
 pub struct DocumentCache(std::sync::Mutex<crate::extract::ByDigest<(RuleCode, u64), Problems>>);
 
-/// Runs a rule on a rendering, once per distinct document unless it looks at the whole rendering.
+/// Runs a rule on a rendering, once per distinct document unless it looks at the whole rendering
+/// (or at its CloudNativePG resources together).
 fn violations(rule: &Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Violation> {
     let mut out = Vec::new();
-    if let Target::Rendering(check) = rule.target {
-        check(subject, &mut out);
-        return out;
+    match rule.target {
+        Target::Rendering(check) => {
+            check(subject, &mut out);
+            return out;
+        }
+        Target::Cnpg(check) => {
+            check(&Cnpg::of(subject.manifests), &mut out);
+            return out;
+        }
+        _ => {}
     }
     for (index, manifest) in subject.manifests.iter().enumerate() {
         let key = (rule.doc.code, manifest.digest);
@@ -244,6 +258,62 @@ pub fn run(config: &Config, subject: &Subject<'_>, cache: &DocumentCache) -> Vec
         }
     }
     findings
+}
+
+/// The rules a runbook's YAML is checked against: CloudNativePG's, the
+/// ScheduledBackup schedule's field count (CG101) and the counters compared
+/// by alerts (CG606).
+pub const RUNBOOK_RULES: &[RuleCode] =
+    &[RuleCode::CG101, RuleCode::CG606, RuleCode::CG901, RuleCode::CG902, RuleCode::CG903, RuleCode::CG904, RuleCode::CG905, RuleCode::CG906, RuleCode::CG907, RuleCode::CG908];
+
+/// Whether a runbook document is one its check reads: a CloudNativePG or
+/// barman-cloud plugin resource, or a PrometheusRule.
+fn read_in_runbooks(object: &serde_json::Value) -> bool {
+    crate::extract::is_cnpg(object) || (object["kind"] == "PrometheusRule" && crate::extract::api_group(object) == "monitoring.coreos.com")
+}
+
+/// The CloudNativePG resources and PrometheusRules of a runbook's fenced
+/// `yaml` blocks against [`RUNBOOK_RULES`], at the severities and with the
+/// rules disabled that the spec's `lint:` says, each finding at the runbook
+/// line of what it is about. All the documents of a block are checked
+/// together; the other blocks' documents are there to be looked up (the
+/// Cluster a ScheduledBackup of a later block names), after the block's own,
+/// so that a name the block defines wins. Per-object suppressions apply.
+pub fn check_runbook(spec: &Spec, markdown: &str) -> Result<Vec<crate::docs::DocFinding>, crate::diagnostic::BadInput> {
+    let documents: Vec<(crate::docs::RunbookDocument, Manifest)> = crate::docs::yaml_documents(markdown)
+        .into_iter()
+        .filter_map(|document| {
+            let object = document.object().filter(read_in_runbooks)?;
+            let manifest = Manifest::new(format!("runbook:{}", document.line), document.text.clone(), object);
+            Some((document, manifest))
+        })
+        .collect();
+    if documents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = crate::values::from_user_tree(spec, crate::source::Node::empty_map(crate::diagnostic::Origin::Default))?;
+    let tree = values.tree.to_json();
+    let config = Config { rules: Config::new(&spec.lint).rules.into_iter().filter(|(rule, _)| RUNBOOK_RULES.contains(&rule.doc.code)).collect() };
+    let cache = DocumentCache::default();
+    let mut blocks: Vec<usize> = documents.iter().map(|(d, _)| d.block).collect();
+    blocks.dedup();
+    let mut findings = Vec::new();
+    for block in blocks {
+        let (own, others): (Vec<&(crate::docs::RunbookDocument, Manifest)>, Vec<_>) = documents.iter().partition(|(d, _)| d.block == block);
+        let manifests: Vec<Manifest> = own.iter().chain(&others).map(|(_, m)| m.clone()).collect();
+        let subject = Subject { spec, values: &values.values, values_tree: &tree, manifests: &manifests };
+        for finding in run(&config, &subject, &cache) {
+            let Some(document) = finding.violation.document.filter(|d| *d < own.len()) else { continue };
+            findings.push(crate::docs::DocFinding {
+                code: crate::codes::Code::Rule(finding.code),
+                severity: finding.severity,
+                line: own[document].0.line_of(&finding.violation.pointer),
+                message: format!("{}/{}: {}", own[document].1.kind(), own[document].1.name(), finding.violation.message),
+            });
+        }
+    }
+    findings.sort_by_key(|f| f.line);
+    Ok(findings)
 }
 
 /// The rules page: every rule's doc, as Markdown.

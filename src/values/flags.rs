@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::values::{Sink, Values};
+use crate::values::{BackupMethod, BackupTier, BarmanIntegration, Provider, Sink, Values};
 
 /// A dotted path into the values, parsed once: `backup.sink`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -79,11 +79,18 @@ impl From<bool> for FlagValue {
     }
 }
 
-impl From<Sink> for FlagValue {
-    fn from(sink: Sink) -> FlagValue {
-        choice(&sink)
-    }
+/// The enums that are flags, as their values-file text.
+macro_rules! choice_flags {
+    ($($enum:ty),*) => {$(
+        impl From<$enum> for FlagValue {
+            fn from(value: $enum) -> FlagValue {
+                choice(&value)
+            }
+        }
+    )*};
 }
+
+choice_flags!(Sink, Provider, BackupMethod, BackupTier, BarmanIntegration);
 
 /// An enum value as its values-file text.
 fn choice<T: serde::Serialize>(value: &T) -> FlagValue {
@@ -93,34 +100,65 @@ fn choice<T: serde::Serialize>(value: &T) -> FlagValue {
     }
 }
 
-/// A flag: its path, the values it takes (the default first), and the flag
-/// value it matters under.
+/// A flag: its path, the values it takes (the default first), the flag
+/// values it matters under, and values of its domain that are valid only
+/// under another flag's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flag {
     pub path: ValuePath,
     pub domain: Vec<FlagValue>,
-    pub requires: Option<(ValuePath, FlagValue)>,
+    pub requires: Option<(ValuePath, Vec<FlagValue>)>,
+    pub value_requires: Vec<(FlagValue, ValuePath, FlagValue)>,
 }
 
 impl Flag {
     pub fn bool(path: &str) -> Flag {
-        Flag { path: ValuePath::parse(path), domain: vec![false.into(), true.into()], requires: None }
+        Flag { path: ValuePath::parse(path), domain: vec![false.into(), true.into()], requires: None, value_requires: Vec::new() }
     }
 
     /// An enum flag: every value of `T`.
     pub fn choice<T: serde::Serialize>(path: &str, values: &[T]) -> Flag {
-        Flag { path: ValuePath::parse(path), domain: values.iter().map(choice).collect(), requires: None }
+        Flag { path: ValuePath::parse(path), domain: values.iter().map(choice).collect(), requires: None, value_requires: Vec::new() }
     }
 
     /// The flag, mattering only when `path` holds `value`.
-    pub fn when(mut self, path: &str, value: impl Into<FlagValue>) -> Flag {
-        self.requires = Some((ValuePath::parse(path), value.into()));
+    pub fn when(self, path: &str, value: impl Into<FlagValue>) -> Flag {
+        self.when_any(path, [value])
+    }
+
+    /// The flag, mattering only when `path` holds one of `values`.
+    pub fn when_any<V: Into<FlagValue>>(mut self, path: &str, values: impl IntoIterator<Item = V>) -> Flag {
+        self.requires = Some((ValuePath::parse(path), values.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Its value `own` is valid only when `path` holds `value` (`backup.method=barman` needs a CloudNativePG database).
+    pub fn value_when(mut self, own: impl Into<FlagValue>, path: &str, value: impl Into<FlagValue>) -> Flag {
+        self.value_requires.push((own.into(), ValuePath::parse(path), value.into()));
         self
     }
 
     /// Whether its dependency holds under `assignment`.
     pub fn applies(&self, assignment: &Assignment) -> bool {
-        self.requires.as_ref().is_none_or(|(path, value)| assignment.get(path) == Some(value))
+        self.requires.as_ref().is_none_or(|(path, values)| assignment.get(path).is_some_and(|v| values.contains(v)))
+    }
+
+    /// What must hold for it to matter: its dependency, that one's, and so on, outermost first.
+    pub fn conditions(&self) -> Vec<(ValuePath, Vec<FlagValue>)> {
+        let mut out = Vec::new();
+        let mut next = self.requires.clone();
+        while let Some((path, values)) = next {
+            next = model_flag(&path).and_then(|f| f.requires.clone());
+            out.insert(0, (path, values));
+        }
+        out
+    }
+
+    /// The values of its domain that are valid under `assignment`.
+    pub fn valid_values<'a>(&'a self, assignment: &'a Assignment) -> impl Iterator<Item = &'a FlagValue> {
+        self.domain.iter().filter(|own| {
+            self.value_requires.iter().filter(|(v, _, _)| v == *own).all(|(_, path, value)| assignment.get(path) == Some(value))
+        })
     }
 }
 
@@ -130,11 +168,18 @@ pub fn model_flags() -> &'static [Flag] {
     FLAGS.get_or_init(|| {
         vec![
             Flag::bool("postgresql.enabled"),
+            Flag::choice("postgresql.provider", &[Provider::Statefulset, Provider::Cnpg]).when("postgresql.enabled", true),
             Flag::bool("postgresql.auth.create").when("postgresql.enabled", true),
             Flag::bool("backup.enabled"),
-            Flag::choice("backup.sink", &[Sink::Pvc, Sink::S3]).when("backup.enabled", true),
+            Flag::choice("backup.method", &[BackupMethod::Dump, BackupMethod::Barman])
+                .when("backup.enabled", true)
+                .value_when(BackupMethod::Barman, "postgresql.provider", Provider::Cnpg),
+            Flag::choice("backup.sink", &[Sink::Pvc, Sink::S3]).when("backup.method", BackupMethod::Dump),
             Flag::bool("backup.pvc.create").when("backup.sink", Sink::Pvc),
-            Flag::bool("backup.verify.enabled").when("backup.enabled", true),
+            Flag::bool("backup.verify.enabled").when("backup.method", BackupMethod::Dump),
+            Flag::choice("backup.barman.tier", &[BackupTier::Pitr, BackupTier::Daily, BackupTier::None]).when("backup.method", BackupMethod::Barman),
+            Flag::choice("backup.barman.integration", &[BarmanIntegration::Plugin, BarmanIntegration::InTree]).when_any("backup.barman.tier", [BackupTier::Pitr, BackupTier::Daily]),
+            Flag::bool("backup.barman.recovery.enabled").when("backup.barman.tier", BackupTier::Pitr),
             Flag::bool("migrations.viaHook"),
             Flag::bool("monitoring.prometheusRules.enabled"),
             Flag::bool("networkPolicy.enabled"),
@@ -251,7 +296,8 @@ mod tests {
                 Some(values) => assert_eq!(values.iter().map(|v| FlagValue::from_json(v).unwrap()).collect::<Vec<_>>(), flag.domain, "{}", flag.path),
                 None => assert_eq!(schema["type"], "boolean", "{} is not a bool or an enum", flag.path),
             }
-            if let Some((path, value)) = &flag.requires {
+            let dependencies = flag.requires.iter().flat_map(|(path, values)| values.iter().map(move |value| (path, value))).chain(flag.value_requires.iter().map(|(_, path, value)| (path, value)));
+            for (path, value) in dependencies {
                 let required = model_flag(path).unwrap_or_else(|| panic!("{} depends on {path}, which is not a flag", flag.path));
                 assert!(required.domain.contains(value), "{}: {path} never takes {value}", flag.path);
             }
@@ -262,9 +308,10 @@ mod tests {
     fn an_assignment_becomes_the_values_tree_that_sets_it() {
         let mut assignment = Assignment::new();
         assignment.insert(ValuePath::parse("backup.enabled"), true.into());
+        assignment.insert(ValuePath::parse("backup.method"), BackupMethod::Dump.into());
         assignment.insert(ValuePath::parse("backup.sink"), Sink::S3.into());
-        assert_eq!(assignment.to_tree(), serde_json::json!({"backup": {"enabled": true, "sink": "s3"}}));
-        assert_eq!(assignment.describe(), "backup.enabled=true backup.sink=s3");
+        assert_eq!(assignment.to_tree(), serde_json::json!({"backup": {"enabled": true, "method": "dump", "sink": "s3"}}));
+        assert_eq!(assignment.describe(), "backup.enabled=true backup.method=dump backup.sink=s3");
         assert_eq!(Assignment::of_tree(model_flags(), &assignment.to_tree()).get(&ValuePath::parse("backup.sink")), Some(&FlagValue::Choice("s3".into())));
     }
 }

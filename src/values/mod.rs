@@ -19,7 +19,16 @@ mod external;
 mod pvc;
 #[path = "../components/backup/s3/values.rs"]
 mod s3;
+#[path = "../components/database/cnpg/values.rs"]
+mod cnpg;
+#[path = "../components/backup/barman/values.rs"]
+mod barman;
 
+pub use barman::{
+    BackupOwnerReference, BackupTier, Barman, BarmanCredentials, BarmanIntegration, DataCompression, DataSettings, Encryption, ObjectStoreSettings, Recovery, TierSettings,
+    WalCompression, WalSettings,
+};
+pub use cnpg::{CnpgCluster, OperatorPeer, Provider};
 pub use external::{ExternalDatabase, SslMode};
 pub use pvc::PvcSink;
 pub use s3::{CredentialsSecret, S3Sink};
@@ -46,7 +55,7 @@ pub struct Values {
     pub postgresql: Postgresql,
     /// The database to use instead when postgresql.enabled is false.
     pub external_database: ExternalDatabase,
-    /// Scheduled logical backups with pg_dump.
+    /// Scheduled backups: pg_dump, or CloudNativePG's continuous backup with Barman.
     pub backup: Backup,
     /// Schema migrations run by a Helm hook Job.
     pub migrations: Migrations,
@@ -166,9 +175,11 @@ pub enum TaintEffect {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Backup {
-    /// Run a CronJob that dumps the database with pg_dump.
+    /// Back up the database.
     pub enabled: bool,
-    /// When to run, as five-field cron.
+    /// How: dump (a CronJob runs pg_dump; any database) or barman (CloudNativePG archives WAL and takes base backups; provider cnpg only).
+    pub method: BackupMethod,
+    /// When the dump runs, as five-field cron.
     pub schedule: CronSchedule,
     /// Time zone the schedule is read in.
     pub time_zone: TimeZone,
@@ -202,6 +213,15 @@ pub struct Backup {
     pub node_selector: BTreeMap<LabelKey, LabelValue>,
     /// Taints the backup pod tolerates.
     pub tolerations: Vec<Toleration>,
+    /// Continuous backup with Barman Cloud, for method barman.
+    pub barman: Barman,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupMethod {
+    Dump,
+    Barman,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -331,6 +351,20 @@ impl Values {
         Values {
             postgresql: Postgresql {
                 enabled: true,
+                provider: Provider::Statefulset,
+                cnpg: CnpgCluster {
+                    instances: Int::new(1),
+                    image: Image {
+                        repository: parse("ghcr.io/cloudnative-pg/postgresql"),
+                        // The operator's own default image type, which carries Barman Cloud for either integration.
+                        tag: parse(&format!("{}-system-bookworm", spec.postgres.image.tag)),
+                        pull_policy: PullPolicy::IfNotPresent,
+                    },
+                    operator: OperatorPeer {
+                        namespace: parse("cnpg-system"),
+                        pod_labels: BTreeMap::from([(parse("app.kubernetes.io/name"), parse("cloudnative-pg"))]),
+                    },
+                },
                 image: image(&spec.postgres.image),
                 auth: PostgresAuth {
                     create: false,
@@ -363,6 +397,7 @@ impl Values {
             },
             backup: Backup {
                 enabled: false,
+                method: BackupMethod::Dump,
                 schedule: spec.backup.schedule.clone(),
                 time_zone: parse("Etc/UTC"),
                 rpo: spec.backup.rpo.clone(),
@@ -405,6 +440,27 @@ impl Values {
                 security_context: postgres_user.clone(),
                 node_selector: BTreeMap::new(),
                 tolerations: Vec::new(),
+                barman: Barman {
+                    tier: BackupTier::Pitr,
+                    integration: BarmanIntegration::Plugin,
+                    daily: BackupTier::Daily.defaults().expect("daily keeps backups"),
+                    pitr: BackupTier::Pitr.defaults().expect("pitr keeps backups"),
+                    immediate: true,
+                    backup_owner_reference: BackupOwnerReference::Own,
+                    archive_timeout: parse("5min"),
+                    object_store: ObjectStoreSettings {
+                        destination_path: parse(""),
+                        endpoint_url: parse(""),
+                        credentials_secret: BarmanCredentials {
+                            name: parse(&format!("{app}-barman-s3")),
+                            access_key_id_key: parse("ACCESS_KEY_ID"),
+                            secret_access_key_key: parse("ACCESS_SECRET_KEY"),
+                        },
+                        wal: WalSettings { compression: WalCompression::Gzip, encryption: Encryption::None, max_parallel: Int::new(2) },
+                        data: DataSettings { compression: DataCompression::Gzip, encryption: Encryption::None, jobs: Int::new(2) },
+                    },
+                    recovery: Recovery { enabled: false, target_time: parse(""), backup_id: parse("") },
+                },
             },
             migrations: Migrations {
                 via_hook: false,
@@ -597,12 +653,78 @@ fn check(spec: &Spec, values: &Values, tree: &Node, nulls: &[(String, Origin)]) 
         let at = origin(path);
         if matches!(at, Origin::Default) { origin(cause) } else { at }
     };
-    if values.backup.enabled && values.backup.sink == Sink::S3 && values.backup.s3.bucket.is_empty() {
+    let dump = values.backup.enabled && values.backup.method == BackupMethod::Dump;
+    if dump && values.backup.sink == Sink::S3 && values.backup.s3.bucket.is_empty() {
         problems.push((
             "backup.s3.bucket".to_string(),
             Diagnostic::new(located("backup.s3.bucket", "backup.sink"), "`backup.s3.bucket` is empty, but backup.sink is s3")
                 .with_help("set backup.s3.bucket to the bucket the dumps go to, for example --set backup.s3.bucket=my-app-backups"),
         ));
+    }
+    let barman = values.backup.enabled && values.backup.method == BackupMethod::Barman && values.backup.barman.tier != BackupTier::None;
+    if barman && values.backup.barman.object_store.destination_path.is_empty() {
+        let path = "backup.barman.objectStore.destinationPath";
+        problems.push((
+            path.to_string(),
+            Diagnostic::new(located(path, "backup.method"), format!("`{path}` is empty, but backup.method is barman"))
+                .with_help(format!("set {path} to the bucket and path the base backups and WAL go to, for example --set {path}=s3://my-backups/{}", spec.app.name)),
+        ));
+    }
+    if barman {
+        let tier = values.backup.barman.tier;
+        let settings = if tier == BackupTier::Daily { &values.backup.barman.daily } else { &values.backup.barman.pitr };
+        let schedule = settings.schedule.to_string();
+        if let Some((gap, from)) = crate::scalars::longest_gap(&schedule, chrono_tz::UTC)
+            && gap.num_milliseconds() > i64::try_from(settings.max_age.value().as_millis()).unwrap_or(i64::MAX)
+        {
+            let path = format!("backup.barman.{}.maxAge", tier.as_str());
+            problems.push((
+                path.clone(),
+                Diagnostic::new(located(&path, &format!("backup.barman.{}.schedule", tier.as_str())), format!(
+                    "`{path}` is {}, but the schedule \"{schedule}\" leaves {} between base backups (from {from}): the stale alert would fire between two good backups",
+                    settings.max_age, crate::scalars::human(gap)
+                ))
+                .with_help(format!("set {path} to at least {}, or take base backups more often", crate::scalars::human(gap))),
+            ));
+        }
+    }
+    let pitr = barman && values.backup.barman.tier == BackupTier::Pitr;
+    if values.backup.barman.recovery.enabled && !pitr {
+        let path = "backup.barman.recovery.enabled";
+        let missing: Vec<&str> = [
+            (values.backup.enabled, "backup.enabled=true"),
+            (values.backup.method == BackupMethod::Barman, "backup.method=barman"),
+            (values.backup.barman.tier == BackupTier::Pitr, "backup.barman.tier=pitr"),
+        ]
+        .into_iter()
+        .filter_map(|(holds, setting)| (!holds).then_some(setting))
+        .collect();
+        problems.push((
+            path.to_string(),
+            Diagnostic::new(origin(path), format!("`{path}` is true, but a recovery Cluster needs the continuous backups of tier pitr, and {} does not hold", missing.join(" and ")))
+                .with_help(format!("set {}, or turn the recovery off", missing.join(","))),
+        ));
+    }
+    let recovery = &values.backup.barman.recovery;
+    if pitr && recovery.enabled && recovery.target_time.is_empty() && recovery.backup_id.is_empty() {
+        let path = "backup.barman.recovery.targetTime";
+        problems.push((
+            path.to_string(),
+            Diagnostic::new(located(path, "backup.barman.recovery.enabled"), "the recovery has no target: `backup.barman.recovery.targetTime` and `backupID` are both empty")
+                .with_help(format!("set {path} to the time to recover to, such as 2026-05-04T15:30:00Z, or backup.barman.recovery.backupID to the base backup to restore")),
+        ));
+    }
+    problems.extend(value_dependency_problems(tree));
+    let cnpg = values.postgresql.enabled && values.postgresql.provider == Provider::Cnpg;
+    let auth = &values.postgresql.auth;
+    for (key, path, expected) in [(&auth.username_key, "postgresql.auth.usernameKey", "username"), (&auth.password_key, "postgresql.auth.passwordKey", "password")] {
+        if cnpg && key.to_string() != expected {
+            problems.push((
+                path.to_string(),
+                Diagnostic::new(located(path, "postgresql.provider"), format!("`{path}` is `{key}`, but CloudNativePG reads the credentials from a basic-auth Secret's `{expected}` key"))
+                    .with_help(format!("set {path}={expected}, and keep the {expected} under that key in the Secret")),
+            ));
+        }
     }
     if !values.postgresql.enabled && values.external_database.host.is_empty() {
         problems.push((
@@ -671,6 +793,35 @@ fn check(spec: &Spec, values: &Values, tree: &Node, nulls: &[(String, Origin)]) 
         };
         if let Some(problem) = problem {
             problems.push((path.clone(), Diagnostic::new(origin(&path), format!("`{path}`: {problem}")).with_help(parameter.description.clone())));
+        }
+    }
+    problems
+}
+
+/// Flag values that are valid only under another flag's value, set where it does not hold:
+/// `backup.method=barman` without a CloudNativePG database.
+fn value_dependency_problems(tree: &Node) -> Vec<(String, Diagnostic)> {
+    let at = |path: &flags::ValuePath| tree.get(&path.to_string());
+    let holds = |path: &flags::ValuePath, value: &flags::FlagValue| at(path).and_then(|n| flags::FlagValue::from_json(&n.to_json())).as_ref() == Some(value);
+    let mut problems = Vec::new();
+    for flag in flags::model_flags() {
+        for (own, path, value) in &flag.value_requires {
+            let holds_any = |path: &flags::ValuePath, values: &[flags::FlagValue]| values.iter().any(|v| holds(path, v));
+            if !holds(&flag.path, own) || !flag.conditions().iter().all(|(p, vs)| holds_any(p, vs)) {
+                continue;
+            }
+            let mut needed = flags::model_flag(path).map(|f| f.conditions()).unwrap_or_default();
+            needed.push((path.clone(), vec![value.clone()]));
+            let settings: Vec<String> = needed.iter().filter(|(p, vs)| !holds_any(p, vs)).map(|(p, vs)| format!("{p}={}", vs[0])).collect();
+            if settings.is_empty() {
+                continue;
+            }
+            let origin = at(&flag.path).map_or(Origin::Default, |n| n.origin.clone());
+            problems.push((
+                flag.path.to_string(),
+                Diagnostic::new(origin, format!("`{}` is {own}, which needs {}", flag.path, settings.join(" and ")))
+                    .with_help(format!("set {}, or choose another {}", settings.join(","), flag.path)),
+            ));
         }
     }
     problems

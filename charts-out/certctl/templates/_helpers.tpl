@@ -85,6 +85,23 @@ Jobs are found by owner, so runs started by hand from the CronJob count too. */}
   "\", condition=\"true\"} == 1))" }}
 {{- end }}
 
+{{/* Compiled from the `cluster_instances` macro of the chartgen templates. */}}
+{{- define "certctl.clusterInstances" -}}
+{{- $root := index . 0 -}}
+instances: {{ $root.Values.postgresql.cnpg.instances | toJson }}
+imageName: {{ printf "%s:%s" $root.Values.postgresql.cnpg.image.repository $root.Values.postgresql.cnpg.image.tag | toJson }}
+imagePullPolicy: {{ $root.Values.postgresql.cnpg.image.pullPolicy | toJson }}
+storage:
+  size: {{ $root.Values.postgresql.storage.size | toJson }}
+  {{- with $root.Values.postgresql.storage.storageClassName }}
+  storageClass: {{ . | toJson }}
+  {{- end }}
+resources: {{- toYaml $root.Values.postgresql.resources | nindent 2 }}
+affinity:
+  nodeSelector: {{- toYaml $root.Values.postgresql.nodeSelector | nindent 4 }}
+  tolerations: {{ $root.Values.postgresql.tolerations | toJson }}
+{{- end }}
+
 {{/* Compiled from the `container_security` macro of the chartgen templates. */}}
 {{- define "certctl.containerSecurity" -}}
 {{- $arg := index . 1 -}}
@@ -102,13 +119,33 @@ capabilities:
 {{ if $root.Values.postgresql.enabled }}{{ if $root.Values.postgresql.auth.create }}{{ include "certctl.componentName" (list $root "postgresql-auth" 63) | toJson }}{{ else }}{{ $root.Values.postgresql.auth.existingSecret | toJson }}{{ end }}{{ else }}{{ $root.Values.externalDatabase.existingSecret | toJson }}{{ end }}
 {{- end }}
 
+{{/* Compiled from the `database_clients` macro of the chartgen templates. */}}
+{{- define "certctl.databaseClients" -}}
+{{- $root := index . 0 -}}
+- podSelector:
+    matchExpressions:
+      - key: app.kubernetes.io/instance
+        operator: In
+        values: [{{ $root.Release.Name | toJson }}]
+      - key: app.kubernetes.io/component
+        operator: In
+        values: [backup, migrate]
+- podSelector:
+    matchLabels: {{- toYaml $root.Values.networkPolicy.applicationPodLabels | nindent 6 }}
+{{- end }}
+
 {{/* Compiled from the `database_egress` macro of the chartgen templates. */}}
 {{- define "certctl.databaseEgress" -}}
 {{- $root := index . 0 -}}
 {{- if $root.Values.postgresql.enabled }}
 - to:
     - podSelector:
+        {{- if eq $root.Values.postgresql.provider "statefulset" }}
         matchLabels: {{- include "certctl.selectorLabels" (list $root "postgresql") | nindent 10 }}
+        {{- else }}
+        matchLabels:
+          cnpg.io/cluster: {{ include "certctl.componentName" (list $root "postgresql" 50) | toJson }}
+        {{- end }}
   ports:
     - protocol: TCP
       port: 5432
@@ -142,7 +179,7 @@ capabilities:
 {{/* Compiled from the `database_host` macro of the chartgen templates. */}}
 {{- define "certctl.databaseHost" -}}
 {{- $root := index . 0 -}}
-{{ if $root.Values.postgresql.enabled }}{{ include "certctl.componentName" (list $root "postgresql" 63) | toJson }}{{ else }}{{ $root.Values.externalDatabase.host | toJson }}{{ end }}
+{{ if $root.Values.postgresql.enabled }}{{ if eq $root.Values.postgresql.provider "statefulset" }}{{ include "certctl.componentName" (list $root "postgresql" 63) | toJson }}{{ else }}{{ include "certctl.componentName" (list $root "postgresql-rw" 53) | toJson }}{{ end }}{{ else }}{{ $root.Values.externalDatabase.host | toJson }}{{ end }}
 {{- end }}
 
 {{/* Compiled from the `database_name` macro of the chartgen templates. */}}
@@ -154,13 +191,13 @@ capabilities:
 {{/* Compiled from the `database_port` macro of the chartgen templates. */}}
 {{- define "certctl.databasePort" -}}
 {{- $root := index . 0 -}}
-{{ if $root.Values.postgresql.enabled }}{{ $root.Values.postgresql.port | int64 | toString | toJson }}{{ else }}{{ $root.Values.externalDatabase.port | int64 | toString | toJson }}{{ end }}
+{{ if $root.Values.postgresql.enabled }}{{ if eq $root.Values.postgresql.provider "statefulset" }}{{ $root.Values.postgresql.port | int64 | toString | toJson }}{{ else }}"5432"{{ end }}{{ else }}{{ $root.Values.externalDatabase.port | int64 | toString | toJson }}{{ end }}
 {{- end }}
 
 {{/* Compiled from the `database_ssl_mode` macro of the chartgen templates. */}}
 {{- define "certctl.databaseSslMode" -}}
 {{- $root := index . 0 -}}
-{{ if $root.Values.postgresql.enabled }}prefer{{ else }}{{ $root.Values.externalDatabase.sslMode | toJson }}{{ end }}
+{{ if $root.Values.postgresql.enabled }}{{ if eq $root.Values.postgresql.provider "statefulset" }}prefer{{ else }}require{{ end }}{{ else }}{{ $root.Values.externalDatabase.sslMode | toJson }}{{ end }}
 {{- end }}
 
 {{/* Compiled from the `dns_egress` macro of the chartgen templates. */}}
@@ -211,6 +248,43 @@ capabilities:
     {{- end }}
     - name: tmp
       mountPath: /tmp
+{{- end }}
+
+{{/* Compiled from the `in_tree_chosen` macro of the chartgen templates. */}}
+{{- define "certctl.inTreeChosen" -}}
+chartgen/ignore-CG901: "backup.barman.integration is inTree, chosen for an operator older than 1.26; NOTES.txt says how to move to the plugin"
+{{- end }}
+
+{{/* Compiled from the `object_store_configuration` macro of the chartgen templates. */}}
+{{- define "certctl.objectStoreConfiguration" -}}
+{{- $root := index . 0 -}}
+destinationPath: {{ $root.Values.backup.barman.objectStore.destinationPath | toJson }}
+{{- with $root.Values.backup.barman.objectStore.endpointURL }}
+endpointURL: {{ . | toJson }}
+{{- end }}
+s3Credentials:
+  accessKeyId:
+    name: {{ $root.Values.backup.barman.objectStore.credentialsSecret.name | toJson }}
+    key: {{ $root.Values.backup.barman.objectStore.credentialsSecret.accessKeyIdKey | toJson }}
+  secretAccessKey:
+    name: {{ $root.Values.backup.barman.objectStore.credentialsSecret.name | toJson }}
+    key: {{ $root.Values.backup.barman.objectStore.credentialsSecret.secretAccessKeyKey | toJson }}
+wal:
+  {{- with $root.Values.backup.barman.objectStore.wal.compression }}
+  compression: {{ . | toJson }}
+  {{- end }}
+  {{- with $root.Values.backup.barman.objectStore.wal.encryption }}
+  encryption: {{ . | toJson }}
+  {{- end }}
+  maxParallel: {{ $root.Values.backup.barman.objectStore.wal.maxParallel | toJson }}
+data:
+  {{- with $root.Values.backup.barman.objectStore.data.compression }}
+  compression: {{ . | toJson }}
+  {{- end }}
+  {{- with $root.Values.backup.barman.objectStore.data.encryption }}
+  encryption: {{ . | toJson }}
+  {{- end }}
+  jobs: {{ $root.Values.backup.barman.objectStore.data.jobs | toJson }}
 {{- end }}
 
 {{/* Compiled from the `password_key` macro of the chartgen templates. */}}

@@ -6,18 +6,22 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::scalars::{Count, LabelKey, LabelValue, ObjectName, PgIdentifier, Port, Positive, Quantity, SecretKey, StorageClassName, Text};
-use crate::values::{Image, Resources, SecurityContext, Toleration};
+use crate::values::{CnpgCluster, Image, Provider, Resources, SecurityContext, Toleration};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Postgresql {
-    /// Run PostgreSQL in the cluster as a StatefulSet; false to connect to externalDatabase.
+    /// Run PostgreSQL in the cluster; false to connect to externalDatabase.
     pub enabled: bool,
+    /// Who runs it: statefulset (the chart's own StatefulSet and Service) or cnpg (a CloudNativePG Cluster; the operator must be installed).
+    pub provider: Provider,
+    /// The CloudNativePG Cluster, with provider cnpg.
+    pub cnpg: CnpgCluster,
     /// PostgreSQL image; the backup and migration jobs use its client tools, so major versions always match the server.
     pub image: Image,
     /// Credentials of the in-cluster server.
     pub auth: PostgresAuth,
-    /// Port of the PostgreSQL Service.
+    /// Port of the PostgreSQL Service (a CloudNativePG Cluster always listens on 5432).
     pub port: Port,
     /// The data volume.
     pub storage: Storage,
