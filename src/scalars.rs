@@ -962,6 +962,14 @@ pattern_type!(
 );
 
 pattern_type!(
+    CatalogName,
+    r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    253,
+    "an image catalog's name",
+    "use lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, or leave it empty to use the image"
+);
+
+pattern_type!(
     Region,
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     64,

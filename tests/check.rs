@@ -363,7 +363,7 @@ fn junit_names_no_document_where_a_finding_has_none() {
 
 /// A Cluster that names both an image and an image catalog.
 fn cluster_with_image_and_catalog() -> tempfile::TempDir {
-    template_overlay("_cluster.j2", "imagePullPolicy:", "imageCatalogRef: {apiGroup: postgresql.cnpg.io, kind: ClusterImageCatalog, name: postgresql, major: 16}\nimagePullPolicy:")
+    template_overlay("_cluster.j2", "{{ cnpg_image(values.postgresql.cnpg, 0) }}", "imageName: postgres:16\nimageCatalogRef: {apiGroup: postgresql.cnpg.io, kind: ClusterImageCatalog, name: postgresql, major: 16}")
 }
 
 /// An ObjectStore whose configuration names a server, which only the Cluster's plugin entry may.
@@ -375,8 +375,11 @@ fn object_store_with_server_name() -> tempfile::TempDir {
 fn the_own_cloudnative_pg_schemas_refuse_unknown_fields_and_apply_their_cel_rules() {
     let run = check_templates(cluster_with_image_and_catalog().path(), "provider-cnpg");
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("error[crd-schema] /spec: unknown field `imageCatalogRef`; did you mean `imageName`?"), "{}", run.stdout);
     assert!(run.stdout.contains("error[crd-schema] /spec: imageName and imageCatalogRef are mutually exclusive (CEL rule"), "{}", run.stdout);
+    let misspelt = template_overlay("postgresql-cluster.yaml.j2", "isWALArchiver: true", "isWalArchiver: true");
+    let run = check_templates(misspelt.path(), "provider-cnpg+backup+method-barman");
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[crd-schema] /spec/plugins/0: unknown field `isWalArchiver`; did you mean `isWALArchiver`?"), "{}", run.stdout);
     let run = check_templates(object_store_with_server_name().path(), "provider-cnpg+backup+method-barman");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[crd-schema] /spec/configuration/serverName: the plugin reads the server name from the Cluster's plugin parameters"), "{}", run.stdout);

@@ -76,3 +76,17 @@ fn backup_alerts_follow_the_rpo_and_cover_a_backup_that_never_succeeded() {
     let without_verify = chartgen(&["render", "--set", "backup.enabled=true,monitoring.prometheusRules.enabled=true"]);
     assert!(!without_verify.stdout.contains("CertctlBackupVerifyFailed"));
 }
+
+#[test]
+fn a_cloudnative_pg_cluster_takes_its_image_from_a_catalog_when_one_is_named() {
+    let catalog = "postgresql.provider=cnpg,postgresql.cnpg.imageCatalog.name=postgresql,postgresql.cnpg.imageCatalog.kind=ImageCatalog";
+    let run = chartgen(&["render", "--set", catalog]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("  imageCatalogRef:\n    apiGroup: postgresql.cnpg.io\n    kind: ImageCatalog\n    name: postgresql\n    major: 16\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("imageName:"), "the operator takes one or the other: {}", run.stdout);
+    // The Cluster passes its schema, whose CEL rule forbids both.
+    let lint = chartgen(&["lint", "--set", catalog]);
+    assert_eq!(lint.code, 0, "{}{}", lint.stdout, lint.stderr);
+    let image = chartgen(&["render", "--set", "postgresql.provider=cnpg"]);
+    assert!(image.stdout.contains("  imageName: \"ghcr.io/cloudnative-pg/postgresql:16.6-system-bookworm\"\n") && !image.stdout.contains("imageCatalogRef"), "{}", image.stdout);
+}

@@ -219,6 +219,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_global("component", components());
     env.add_function("namespace", namespace);
     env.add_function("image", image);
+    env.add_function("cnpg_image", cnpg_image);
     env.add_function("alert_expr", alert_expr);
     env.add_function("script", script);
     env.add_function("partial", partial);
@@ -772,6 +773,34 @@ fn image(state: &State, image: Value) -> Result<Value, Error> {
             let text = format!("{}:{}", repository.as_str().unwrap_or_default(), tag.as_str().unwrap_or_default());
             Ok(literal(state, yaml::string(&text)))
         }
+    }
+}
+
+/// A CloudNativePG Cluster's operand image at `indent`: `imageCatalogRef` when
+/// `cnpg.imageCatalog.name` is set, else `imageName` from `cnpg.image`; the
+/// operator takes one or the other, never both.
+fn cnpg_image(state: &State, cnpg: Value, indent: usize) -> Result<Value, Error> {
+    let pad = " ".repeat(indent);
+    let catalog = cnpg.get_attr("imageCatalog")?;
+    let image_name = image(state, cnpg.get_attr("image")?)?;
+    match as_path(&catalog) {
+        Some(p) => Ok(Value::from_safe_string(format!(
+            "{{{{- if {0}.name }}}}\n{pad}imageCatalogRef:\n{pad}  apiGroup: postgresql.cnpg.io\n{pad}  kind: {{{{ {0}.kind | toJson }}}}\n{pad}  name: {{{{ {0}.name | toJson }}}}\n{pad}  major: {{{{ {0}.major | toJson }}}}\n{pad}{{{{- else }}}}\n{pad}imageName: {image_name}\n{pad}{{{{- end }}}}",
+            p.expr()
+        ))),
+        None if catalog.get_attr("name")?.is_true() => {
+            let field = |key: &str| -> Result<String, Error> { Ok(yaml::scalar(&json(&catalog.get_attr(key)?)?)) };
+            Ok(literal(
+                state,
+                format!(
+                    "imageCatalogRef:\n{pad}  apiGroup: postgresql.cnpg.io\n{pad}  kind: {}\n{pad}  name: {}\n{pad}  major: {}",
+                    field("kind")?,
+                    field("name")?,
+                    field("major")?
+                ),
+            ))
+        }
+        None => Ok(Value::from_safe_string(format!("imageName: {image_name}"))),
     }
 }
 

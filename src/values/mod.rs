@@ -28,7 +28,7 @@ pub use barman::{
     BackupOwnerReference, BackupTier, Barman, BarmanCredentials, BarmanIntegration, DataCompression, DataSettings, Encryption, ObjectStoreSettings, Recovery, TierSettings,
     WalCompression, WalSettings,
 };
-pub use cnpg::{CnpgCluster, OperatorPeer, Provider};
+pub use cnpg::{CatalogKind, CnpgCluster, ImageCatalogRef, OperatorPeer, Provider};
 pub use external::{ExternalDatabase, SslMode};
 pub use pvc::PvcSink;
 pub use s3::{CredentialsSecret, S3Sink};
@@ -360,6 +360,7 @@ impl Values {
                         tag: parse(&format!("{}-system-bookworm", spec.postgres.image.tag)),
                         pull_policy: PullPolicy::IfNotPresent,
                     },
+                    image_catalog: ImageCatalogRef { name: parse(""), kind: CatalogKind::ClusterImageCatalog, major: Int::new(spec_major(spec)) },
                     operator: OperatorPeer {
                         namespace: parse("cnpg-system"),
                         pod_labels: BTreeMap::from([(parse("app.kubernetes.io/name"), parse("cloudnative-pg"))]),
@@ -557,6 +558,14 @@ pub fn typecheck_user_tree(spec: &Spec, user: Node) -> Result<Values, BadInput> 
 /// Checks values an operator gave as one merged tree (what Helm receives as `--values`).
 pub fn from_user_tree(spec: &Spec, user: Node) -> Result<LoadedValues, BadInput> {
     from_user_tree_over(spec, user, defaults_tree(spec))
+}
+
+/// The PostgreSQL major version of the spec's server image tag (`16.6` is 16); a tag
+/// that does not start with one (`latest`) gives 17, the major of CloudNativePG 1.26's
+/// default image.
+fn spec_major(spec: &Spec) -> i64 {
+    let tag = spec.postgres.image.tag.to_string();
+    tag.split(['.', '-']).next().and_then(|major| major.parse().ok()).filter(|major| (10..=99).contains(major)).unwrap_or(17)
 }
 
 /// The spec's defaults as a tree to coalesce over.

@@ -89,7 +89,15 @@ Jobs are found by owner, so runs started by hand from the CronJob count too. */}
 {{- define "certctl.clusterInstances" -}}
 {{- $root := index . 0 -}}
 instances: {{ $root.Values.postgresql.cnpg.instances | toJson }}
+{{- if $root.Values.postgresql.cnpg.imageCatalog.name }}
+imageCatalogRef:
+  apiGroup: postgresql.cnpg.io
+  kind: {{ $root.Values.postgresql.cnpg.imageCatalog.kind | toJson }}
+  name: {{ $root.Values.postgresql.cnpg.imageCatalog.name | toJson }}
+  major: {{ $root.Values.postgresql.cnpg.imageCatalog.major | toJson }}
+{{- else }}
 imageName: {{ printf "%s:%s" $root.Values.postgresql.cnpg.image.repository $root.Values.postgresql.cnpg.image.tag | toJson }}
+{{- end }}
 imagePullPolicy: {{ $root.Values.postgresql.cnpg.image.pullPolicy | toJson }}
 storage:
   size: {{ $root.Values.postgresql.storage.size | toJson }}

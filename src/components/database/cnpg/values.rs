@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scalars::{LabelKey, LabelValue, ObjectName, Positive};
+use crate::scalars::{CatalogName, Int, LabelKey, LabelValue, ObjectName, Positive};
 use crate::values::Image;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -18,8 +18,28 @@ pub struct CnpgCluster {
     pub instances: Positive,
     /// Operand image (ghcr.io/cloudnative-pg/postgresql); a `system` image carries Barman Cloud for the in-tree integration, `minimal` and `standard` need the plugin.
     pub image: Image,
+    /// Take the operand image from an image catalog instead of `image`.
+    pub image_catalog: ImageCatalogRef,
     /// The CloudNativePG operator, which must reach the instances when networkPolicy.enabled.
     pub operator: OperatorPeer,
+}
+
+/// An image catalog the operator picks the operand image from, by PostgreSQL major version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImageCatalogRef {
+    /// Name of the catalog; empty uses `postgresql.cnpg.image`.
+    pub name: CatalogName,
+    /// ClusterImageCatalog (cluster-wide) or ImageCatalog (in the release namespace).
+    pub kind: CatalogKind,
+    /// The PostgreSQL major version whose image the catalog gives.
+    pub major: Int<10, 99>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum CatalogKind {
+    ClusterImageCatalog,
+    ImageCatalog,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
