@@ -962,11 +962,11 @@ pattern_type!(
 );
 
 pattern_type!(
-    CatalogName,
+    OptionalName,
     r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
     253,
-    "an image catalog's name",
-    "use lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, or leave it empty to use the image"
+    "a Kubernetes object name",
+    "use lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, or leave it empty"
 );
 
 pattern_type!(

@@ -492,11 +492,13 @@ pub fn references(object: &Value) -> Vec<Reference> {
             for key in ["accessKeyId", "secretAccessKey"] {
                 add("Secret", &spec["backup"]["barmanObjectStore"]["s3Credentials"][key]["name"], format!("/spec/backup/barmanObjectStore/s3Credentials/{key}/name"));
             }
+            add("Secret", &spec["backup"]["barmanObjectStore"]["endpointCA"]["name"], "/spec/backup/barmanObjectStore/endpointCA/name".into());
         }
         Some("ObjectStore") if is_cnpg(object) => {
             for key in ["accessKeyId", "secretAccessKey"] {
                 add("Secret", &spec["configuration"]["s3Credentials"][key]["name"], format!("/spec/configuration/s3Credentials/{key}/name"));
             }
+            add("Secret", &spec["configuration"]["endpointCA"]["name"], "/spec/configuration/endpointCA/name".into());
         }
         Some("ScheduledBackup") if is_cnpg(object) => add("Cluster", &spec["cluster"]["name"], "/spec/cluster/name".into()),
         _ => {}

@@ -363,7 +363,7 @@ fn junit_names_no_document_where_a_finding_has_none() {
 
 /// A Cluster that names both an image and an image catalog.
 fn cluster_with_image_and_catalog() -> tempfile::TempDir {
-    template_overlay("_cluster.j2", "{{ cnpg_image(values.postgresql.cnpg, 0) }}", "imageName: postgres:16\nimageCatalogRef: {apiGroup: postgresql.cnpg.io, kind: ClusterImageCatalog, name: postgresql, major: 16}")
+    template_overlay("_cluster.j2", "{{ image_or_catalog(values.postgresql.cnpg.image, values.postgresql.cnpg.imageCatalog, \"postgresql.cnpg.io\", 0) }}", "imageName: postgres:16\nimageCatalogRef: {apiGroup: postgresql.cnpg.io, kind: ClusterImageCatalog, name: postgresql, major: 16}")
 }
 
 /// An ObjectStore whose configuration names a server, which only the Cluster's plugin entry may.

@@ -90,3 +90,23 @@ fn a_cloudnative_pg_cluster_takes_its_image_from_a_catalog_when_one_is_named() {
     let image = chartgen(&["render", "--set", "postgresql.provider=cnpg"]);
     assert!(image.stdout.contains("  imageName: \"ghcr.io/cloudnative-pg/postgresql:16.6-system-bookworm\"\n") && !image.stdout.contains("imageCatalogRef"), "{}", image.stdout);
 }
+
+#[test]
+fn an_object_store_can_trust_a_private_ca_and_authenticate_with_the_pods_iam_role() {
+    let store = "postgresql.provider=cnpg,backup.enabled=true,backup.method=barman,backup.barman.objectStore.destinationPath=s3://my-backups/certctl";
+    let secret = chartgen(&["render", "--set", store]);
+    assert_eq!(secret.code, 0, "{}", secret.stderr);
+    assert!(secret.stdout.contains("    s3Credentials:\n      accessKeyId:\n        name: certctl-barman-s3\n        key: ACCESS_KEY_ID\n"), "{}", secret.stdout);
+    assert!(!secret.stdout.contains("endpointCA") && !secret.stdout.contains("inheritFromIAMRole"), "{}", secret.stdout);
+    for integration in ["plugin", "inTree"] {
+        let set = format!("{store},backup.barman.integration={integration},backup.barman.objectStore.inheritFromIAMRole=true,backup.barman.objectStore.endpointCA.name=minio-ca");
+        let run = chartgen(&["render", "--set", &set]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains("endpointCA:\n") && run.stdout.contains("  name: minio-ca\n") && run.stdout.contains("  key: ca.crt\n"), "{}", run.stdout);
+        assert!(run.stdout.contains("s3Credentials:\n") && run.stdout.contains("  inheritFromIAMRole: true\n"), "{}", run.stdout);
+        assert!(!run.stdout.contains("accessKeyId"), "no key pair with the IAM role: {}", run.stdout);
+        // The schemas and the references (the CA's Secret is declared external) accept it.
+        let lint = chartgen(&["lint", "--set", &set]);
+        assert_eq!(lint.code, 0, "{integration}: {}{}", lint.stdout, lint.stderr);
+    }
+}

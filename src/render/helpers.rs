@@ -219,7 +219,9 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_global("component", components());
     env.add_function("namespace", namespace);
     env.add_function("image", image);
-    env.add_function("cnpg_image", cnpg_image);
+    env.add_function("image_or_catalog", image_or_catalog);
+    env.add_function("endpoint_ca", endpoint_ca);
+    env.add_function("s3_credentials", s3_credentials);
     env.add_function("alert_expr", alert_expr);
     env.add_function("script", script);
     env.add_function("partial", partial);
@@ -776,16 +778,15 @@ fn image(state: &State, image: Value) -> Result<Value, Error> {
     }
 }
 
-/// A CloudNativePG Cluster's operand image at `indent`: `imageCatalogRef` when
-/// `cnpg.imageCatalog.name` is set, else `imageName` from `cnpg.image`; the
-/// operator takes one or the other, never both.
-fn cnpg_image(state: &State, cnpg: Value, indent: usize) -> Result<Value, Error> {
+/// An operator's image choice at `indent`: `imageCatalogRef` (of `api_group`)
+/// when `catalog.name` is set, else `imageName` from `image`; an operator
+/// that takes both refuses the object.
+fn image_or_catalog(state: &State, image_value: Value, catalog: Value, api_group: String, indent: usize) -> Result<Value, Error> {
     let pad = " ".repeat(indent);
-    let catalog = cnpg.get_attr("imageCatalog")?;
-    let image_name = image(state, cnpg.get_attr("image")?)?;
+    let image_name = image(state, image_value)?;
     match as_path(&catalog) {
         Some(p) => Ok(Value::from_safe_string(format!(
-            "{{{{- if {0}.name }}}}\n{pad}imageCatalogRef:\n{pad}  apiGroup: postgresql.cnpg.io\n{pad}  kind: {{{{ {0}.kind | toJson }}}}\n{pad}  name: {{{{ {0}.name | toJson }}}}\n{pad}  major: {{{{ {0}.major | toJson }}}}\n{pad}{{{{- else }}}}\n{pad}imageName: {image_name}\n{pad}{{{{- end }}}}",
+            "{{{{- if {0}.name }}}}\n{pad}imageCatalogRef:\n{pad}  apiGroup: {api_group}\n{pad}  kind: {{{{ {0}.kind | toJson }}}}\n{pad}  name: {{{{ {0}.name | toJson }}}}\n{pad}  major: {{{{ {0}.major | toJson }}}}\n{pad}{{{{- else }}}}\n{pad}imageName: {image_name}\n{pad}{{{{- end }}}}",
             p.expr()
         ))),
         None if catalog.get_attr("name")?.is_true() => {
@@ -793,7 +794,7 @@ fn cnpg_image(state: &State, cnpg: Value, indent: usize) -> Result<Value, Error>
             Ok(literal(
                 state,
                 format!(
-                    "imageCatalogRef:\n{pad}  apiGroup: postgresql.cnpg.io\n{pad}  kind: {}\n{pad}  name: {}\n{pad}  major: {}",
+                    "imageCatalogRef:\n{pad}  apiGroup: {api_group}\n{pad}  kind: {}\n{pad}  name: {}\n{pad}  major: {}",
                     field("kind")?,
                     field("name")?,
                     field("major")?
@@ -801,6 +802,47 @@ fn cnpg_image(state: &State, cnpg: Value, indent: usize) -> Result<Value, Error>
             ))
         }
         None => Ok(Value::from_safe_string(format!("imageName: {image_name}"))),
+    }
+}
+
+/// An object store's `endpointCA` at `indent` when `ca.name` is set, else nothing.
+fn endpoint_ca(state: &State, ca: Value, indent: usize) -> Result<Value, Error> {
+    let pad = " ".repeat(indent);
+    match as_path(&ca) {
+        Some(p) => Ok(Value::from_safe_string(format!(
+            "\n{pad}{{{{- if {0}.name }}}}\n{pad}endpointCA:\n{pad}  name: {{{{ {0}.name | toJson }}}}\n{pad}  key: {{{{ {0}.key | toJson }}}}\n{pad}{{{{- end }}}}",
+            p.expr()
+        ))),
+        None if ca.get_attr("name")?.is_true() => {
+            let field = |key: &str| -> Result<String, Error> { Ok(yaml::scalar(&json(&ca.get_attr(key)?)?)) };
+            Ok(literal(state, format!("\n{pad}endpointCA:\n{pad}  name: {}\n{pad}  key: {}", field("name")?, field("key")?)))
+        }
+        None => Ok(Value::from_safe_string(String::new())),
+    }
+}
+
+/// An object store's `s3Credentials` block, under its key at `indent`: the IAM
+/// role of the pods when `store.inheritFromIAMRole`, else the credentials Secret's keys.
+fn s3_credentials(state: &State, store: Value, indent: usize) -> Result<Value, Error> {
+    let pad = " ".repeat(indent);
+    let secret_keys = |name: String, id_key: String, secret_key: String| {
+        format!("{pad}accessKeyId:\n{pad}  name: {name}\n{pad}  key: {id_key}\n{pad}secretAccessKey:\n{pad}  name: {name}\n{pad}  key: {secret_key}")
+    };
+    match as_path(&store) {
+        Some(p) => {
+            let secret = format!("{}.credentialsSecret", p.expr());
+            Ok(Value::from_safe_string(format!(
+                "\n{pad}{{{{- if {0}.inheritFromIAMRole }}}}\n{pad}inheritFromIAMRole: true\n{pad}{{{{- else }}}}\n{1}\n{pad}{{{{- end }}}}",
+                p.expr(),
+                secret_keys(format!("{{{{ {secret}.name | toJson }}}}"), format!("{{{{ {secret}.accessKeyIdKey | toJson }}}}"), format!("{{{{ {secret}.secretAccessKeyKey | toJson }}}}"))
+            )))
+        }
+        None if store.get_attr("inheritFromIAMRole")?.is_true() => Ok(Value::from_safe_string(format!("\n{pad}inheritFromIAMRole: true"))),
+        None => {
+            let secret = store.get_attr("credentialsSecret")?;
+            let field = |key: &str| -> Result<String, Error> { Ok(yaml::scalar(&json(&secret.get_attr(key)?)?)) };
+            Ok(literal(state, format!("\n{}", secret_keys(field("name")?, field("accessKeyIdKey")?, field("secretAccessKeyKey")?))))
+        }
     }
 }
 

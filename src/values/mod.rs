@@ -25,7 +25,7 @@ mod cnpg;
 mod barman;
 
 pub use barman::{
-    BackupOwnerReference, BackupTier, Barman, BarmanCredentials, BarmanIntegration, DataCompression, DataSettings, Encryption, ObjectStoreSettings, Recovery, TierSettings,
+    BackupOwnerReference, BackupTier, Barman, BarmanCredentials, BarmanIntegration, DataCompression, DataSettings, Encryption, EndpointCa, ObjectStoreSettings, Recovery, TierSettings,
     WalCompression, WalSettings,
 };
 pub use cnpg::{CatalogKind, CnpgCluster, ImageCatalogRef, OperatorPeer, Provider};
@@ -452,11 +452,13 @@ impl Values {
                     object_store: ObjectStoreSettings {
                         destination_path: parse(""),
                         endpoint_url: parse(""),
+                        endpoint_ca: EndpointCa { name: parse(""), key: parse("ca.crt") },
                         credentials_secret: BarmanCredentials {
                             name: parse(&format!("{app}-barman-s3")),
                             access_key_id_key: parse("ACCESS_KEY_ID"),
                             secret_access_key_key: parse("ACCESS_SECRET_KEY"),
                         },
+                        inherit_from_iam_role: false,
                         wal: WalSettings { compression: WalCompression::Gzip, encryption: Encryption::None, max_parallel: Int::new(2) },
                         data: DataSettings { compression: DataCompression::Gzip, encryption: Encryption::None, jobs: Int::new(2) },
                     },

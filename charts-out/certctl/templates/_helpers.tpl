@@ -270,13 +270,22 @@ destinationPath: {{ $root.Values.backup.barman.objectStore.destinationPath | toJ
 {{- with $root.Values.backup.barman.objectStore.endpointURL }}
 endpointURL: {{ . | toJson }}
 {{- end }}
+{{- if $root.Values.backup.barman.objectStore.endpointCA.name }}
+endpointCA:
+  name: {{ $root.Values.backup.barman.objectStore.endpointCA.name | toJson }}
+  key: {{ $root.Values.backup.barman.objectStore.endpointCA.key | toJson }}
+{{- end }}
 s3Credentials:
+  {{- if $root.Values.backup.barman.objectStore.inheritFromIAMRole }}
+  inheritFromIAMRole: true
+  {{- else }}
   accessKeyId:
     name: {{ $root.Values.backup.barman.objectStore.credentialsSecret.name | toJson }}
     key: {{ $root.Values.backup.barman.objectStore.credentialsSecret.accessKeyIdKey | toJson }}
   secretAccessKey:
     name: {{ $root.Values.backup.barman.objectStore.credentialsSecret.name | toJson }}
     key: {{ $root.Values.backup.barman.objectStore.credentialsSecret.secretAccessKeyKey | toJson }}
+  {{- end }}
 wal:
   {{- with $root.Values.backup.barman.objectStore.wal.compression }}
   compression: {{ . | toJson }}

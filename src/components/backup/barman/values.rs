@@ -6,7 +6,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scalars::{BackupId, CronWithSeconds, Duration, EndpointUrl, ObjectName, PgDuration, Positive, RecoveryTime, RetentionPolicy, S3DestinationPath, SecretKey};
+use crate::scalars::{BackupId, CronWithSeconds, Duration, EndpointUrl, ObjectName, OptionalName, PgDuration, Positive, RecoveryTime, RetentionPolicy, S3DestinationPath, SecretKey};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -102,12 +102,28 @@ pub struct ObjectStoreSettings {
     /// Endpoint URL of an S3-compatible store; empty for AWS.
     #[serde(rename = "endpointURL")]
     pub endpoint_url: EndpointUrl,
-    /// Existing Secret with the access key pair.
+    /// Secret with the CA bundle that signs the endpoint's certificate; empty trusts the system's CAs.
+    #[serde(rename = "endpointCA")]
+    pub endpoint_ca: EndpointCa,
+    /// Existing Secret with the access key pair, unless inheritFromIAMRole.
     pub credentials_secret: BarmanCredentials,
+    /// Authenticate with the IAM role of the instances' service account (IRSA) instead of the credentials Secret.
+    #[serde(rename = "inheritFromIAMRole")]
+    pub inherit_from_iam_role: bool,
     /// How WAL segments are stored.
     pub wal: WalSettings,
     /// How base backups are stored.
     pub data: DataSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EndpointCa {
+    /// Name of the existing Secret; empty for none.
+    #[schemars(extend("x-chartgen-external" = "Secret"))]
+    pub name: OptionalName,
+    /// Key of the CA bundle in the Secret.
+    pub key: SecretKey,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

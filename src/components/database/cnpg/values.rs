@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scalars::{CatalogName, Int, LabelKey, LabelValue, ObjectName, Positive};
+use crate::scalars::{Int, LabelKey, LabelValue, ObjectName, OptionalName, Positive};
 use crate::values::Image;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -29,7 +29,7 @@ pub struct CnpgCluster {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ImageCatalogRef {
     /// Name of the catalog; empty uses `postgresql.cnpg.image`.
-    pub name: CatalogName,
+    pub name: OptionalName,
     /// ClusterImageCatalog (cluster-wide) or ImageCatalog (in the release namespace).
     pub kind: CatalogKind,
     /// The PostgreSQL major version whose image the catalog gives.
