@@ -246,6 +246,10 @@ fn random_values(rng: &mut StdRng, spec: &LoadedSpec, combinations: &[Combinatio
         ("postgresql.auth.database", IDENTIFIERS),
         ("externalDatabase.database", IDENTIFIERS),
         ("externalDatabase.host", HOSTS),
+        ("postgresql.cnpg.imageCatalog.name", &["", "postgresql", "pg-catalog.v1"][..]),
+        ("postgresql.cnpg.imageCatalog.kind", &["ClusterImageCatalog", "ImageCatalog"][..]),
+        ("backup.barman.objectStore.endpointURL", ENDPOINTS),
+        ("backup.barman.objectStore.endpointCA.name", &["", "minio-ca", "ca.example"][..]),
     ] {
         if rng.random_bool(0.7) {
             let value = word(rng, pool);
@@ -271,6 +275,8 @@ fn random_values(rng: &mut StdRng, spec: &LoadedSpec, combinations: &[Combinatio
             set(&mut tree, path, json!([toleration, {"operator": "Exists"}]));
         }
     }
+    set(&mut tree, "backup.barman.objectStore.inheritFromIAMRole", json!(rng.random_bool(0.5)));
+    set(&mut tree, "postgresql.cnpg.imageCatalog.major", json!(rng.random_range(10..=99)));
     for path in ["postgresql.port", "externalDatabase.port"] {
         set(&mut tree, path, json!(rng.random_range(1..=65535)));
     }
