@@ -33,9 +33,14 @@ pub fn values_schema(spec: &Spec) -> Value {
     }
     let mut conditions = vec![
         when(&[("backup.enabled", json!(true)), ("backup.method", json!("dump")), ("backup.sink", json!("s3"))], "backup.s3.bucket"),
-        when(&[("backup.enabled", json!(true)), ("backup.method", json!("barman"))], "backup.barman.objectStore.destinationPath"),
+        when(&[("backup.enabled", json!(true)), ("backup.method", json!("barman")), ("backup.barman.tier", json!(["pitr", "daily"]))], "backup.barman.objectStore.destinationPath"),
         when(&[("postgresql.enabled", json!(false))], "externalDatabase.host"),
         when(&[("postgresql.enabled", json!(true)), ("postgresql.auth.create", json!(true))], "postgresql.auth.password"),
+        // CloudNativePG reads a basic-auth Secret: its keys are fixed.
+        json!({
+            "if": conditions(&[("postgresql.enabled", json!(true)), ("postgresql.provider", json!("cnpg"))]),
+            "then": nested("postgresql.auth", json!({ "properties": { "usernameKey": { "const": "username" }, "passwordKey": { "const": "password" } } }))
+        }),
     ];
     conditions.extend(value_dependencies());
     schema.as_object_mut().expect("object").insert("allOf".into(), Value::Array(conditions));
@@ -117,12 +122,18 @@ fn thresholds_schema(spec: &Spec) -> Value {
 }
 
 /// `if` every (path = value) holds, `then` the string at `required` is not empty.
-fn when(conditions: &[(&str, Value)], required: &str) -> Value {
+fn when(holding: &[(&str, Value)], required: &str) -> Value {
+    json!({ "if": conditions(holding), "then": nested(required, json!({ "minLength": 1 })) })
+}
+
+/// A schema that holds where each path has its value, or one of its values when given a list.
+fn conditions(holding: &[(&str, Value)]) -> Value {
     let mut condition = json!({});
-    for (path, value) in conditions {
-        merge(&mut condition, nested(path, json!({ "const": value })));
+    for (path, value) in holding {
+        let leaf = if value.is_array() { json!({ "enum": value }) } else { json!({ "const": value }) };
+        merge(&mut condition, nested(path, leaf));
     }
-    json!({ "if": condition, "then": nested(required, json!({ "minLength": 1 })) })
+    condition
 }
 
 /// A flag value valid only under another flag's value (`backup.method=barman`
