@@ -168,6 +168,9 @@ fn diagnostic_text(diagnostic: &Diagnostic) -> String {
 /// Languages of code blocks that hold YAML documents.
 const YAML_BLOCKS: [&str; 2] = ["yaml", "yml"];
 
+/// The word after a block's language that marks it as an example, not part of the runbook.
+pub const EXAMPLE_MARK: &str = "example";
+
 /// One YAML document of a runbook's fenced `yaml` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunbookDocument {
@@ -233,7 +236,12 @@ pub fn yaml_documents(markdown: &str) -> Vec<RunbookDocument> {
                     }
                     fence = None;
                 }
-                None => fence = Some(YAML_BLOCKS.contains(&info.split_whitespace().next().unwrap_or_default())),
+                None => {
+                    let mut words = info.split_whitespace();
+                    let yaml = YAML_BLOCKS.contains(&words.next().unwrap_or_default());
+                    // ```yaml example: an illustration (a rule's bad example), shown and not checked.
+                    fence = Some(yaml && !words.any(|word| word == EXAMPLE_MARK));
+                }
             }
             continue;
         }
@@ -267,6 +275,14 @@ mod tests {
         let found = commands("```yaml\nargs: [pg_dump]\n```\n```console\n$ pg_dump -Fc -O -x\n```\n");
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].words, ["pg_dump", "-Fc", "-O", "-x"]);
+    }
+
+    #[test]
+    fn a_yaml_block_marked_as_an_example_is_not_read() {
+        let markdown = "```yaml example\nkind: ScheduledBackup\n```\n```yaml\nkind: Cluster\n```\n";
+        let documents = yaml_documents(markdown);
+        assert_eq!(documents.iter().map(|d| d.text.trim()).collect::<Vec<_>>(), ["kind: Cluster"]);
+        assert_eq!(documents[0].line, 5);
     }
 
     #[test]

@@ -349,9 +349,9 @@ pub fn explain(doc: &RuleDoc) -> String {
         let e = examples(doc.code).find(|e| e.is_bad() == bad).unwrap_or_else(|| panic!("{} has no {} example", doc.code, if bad { "bad" } else { "good" }));
         let mut text = String::new();
         if !e.values.trim().is_empty() {
-            text.push_str(&format!("Values:\n\n```yaml\n{}\n```\n\n", e.values.trim_end()));
+            text.push_str(&format!("Values:\n\n```yaml {}\n{}\n```\n\n", crate::docs::EXAMPLE_MARK, e.values.trim_end()));
         }
-        text.push_str(&format!("```yaml\n{}\n```\n", e.manifests.trim_end()));
+        text.push_str(&format!("```yaml {}\n{}\n```\n", crate::docs::EXAMPLE_MARK, e.manifests.trim_end()));
         text
     };
     format!(
