@@ -8,6 +8,7 @@
 //! snapshot. Findings carry the document, the JSON pointer, and the file
 //! and line they most likely come from.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -32,7 +33,7 @@ use crate::source::Node;
 use crate::spec::lint::Severity;
 use crate::spec::LoadedSpec;
 use crate::validate::{self, SchemaKind, Validators};
-use crate::values::{self, LoadedValues};
+use crate::values::{self, LoadedValues, Values};
 
 /// The release every combination is rendered for, as `helm template` names it by default.
 pub const RELEASE: (&str, &str) = ("release-name", "default");
@@ -81,17 +82,26 @@ pub struct Checker {
     lint: rules::Config,
     /// The defaults every combination's values are coalesced over.
     defaults: Node,
+    /// The spec's check values over the defaults, which a combination's flags
+    /// are set over; `None` when they do not load, and each combination says why.
+    base: Option<LoadedValues>,
 }
 
 impl Checker {
     pub fn new(spec: &LoadedSpec, options: &CheckOptions) -> Result<Checker, BadInput> {
-        // Exploring the templates and compiling the schemas are the fixed costs: side by side.
-        let (renderer, validators) = rayon::join(
+        // Exploring the templates, compiling the schemas and reading the values are the fixed costs: side by side.
+        let defaults = values::defaults_tree(&spec.spec);
+        let (renderer, (validators, base)) = rayon::join(
             || templates(options.templates.as_deref()).and_then(|templates| Native::new(templates, &spec.spec)),
-            || Validators::new(values_schema(&spec.spec), options.crds.as_deref()),
+            || {
+                rayon::join(
+                    || Validators::new(values_schema(&spec.spec), options.crds.as_deref()),
+                    || values::from_user_tree_over(&spec.spec, matrix::check_values(spec), defaults.clone()).ok(),
+                )
+            },
         );
         let (renderer, validators) = (Box::new(renderer?), validators?);
-        Ok(Checker { renderer, validators, lint: rules::Config::new(&spec.spec.lint), defaults: values::defaults_tree(&spec.spec) })
+        Ok(Checker { renderer, validators, lint: rules::Config::new(&spec.spec.lint), defaults, base })
     }
 
     /// Checks the given combinations, in parallel.
@@ -123,12 +133,23 @@ impl Checker {
     }
 
     fn check_one(&self, spec: &LoadedSpec, cache: &DocumentCache, golden: Option<&Place>, update: bool, combination: Combination, update_command: &str) -> Result<Outcome, BadInput> {
-        let loaded = values::from_user_tree_over(&spec.spec, matrix::user_tree(spec, &combination)?, self.defaults.clone())?;
-        let values_json = loaded.tree.to_json();
+        let load = || values::from_user_tree_over(&spec.spec, matrix::user_tree(spec, &combination)?, self.defaults.clone());
+        let flags_only = self.base.as_ref().filter(|_| combination.scenario.is_none());
+        // The located tree is read only when the values do not load the short way, or a finding about them needs a line.
+        let located = OnceCell::new();
+        let (values, values_json) = match flags_only.and_then(|base| base.with_flags(&spec.spec, &combination.flags)) {
+            Some(read) => read,
+            None => {
+                let loaded = load()?;
+                let _ = located.set(loaded.tree);
+                (loaded.values, loaded.json)
+            }
+        };
+        let tree = || located.get_or_init(|| load().map_or_else(|_| Node::from_json(&values_json, &Origin::Default), |loaded| loaded.tree));
         let mut findings: Vec<Finding> =
-            self.validators.values(&values_json).into_iter().map(|p| values_finding(&loaded.tree, Code::ValuesSchema, Severity::Error, p)).collect();
+            self.validators.values(&values_json).into_iter().map(|p| values_finding(tree(), Code::ValuesSchema, Severity::Error, p)).collect();
         let release = Release::new(RELEASE.0, RELEASE.1)?;
-        let manifests = self.renderer.render(&loaded.values, &values_json, &release)?;
+        let manifests = self.renderer.render(&values, &values_json, &release)?;
         for manifest in &manifests {
             let known = cache.schema.lock().expect("not poisoned").get(&manifest.digest).cloned();
             let (problems, code) = known.unwrap_or_else(|| {
@@ -142,7 +163,7 @@ impl Checker {
         for problem in validate::check_references(&manifests, &values::external_objects(&values_json)) {
             findings.push(document_finding(&*self.renderer, &manifests[problem.document], Code::Reference, Severity::Error, problem.problem));
         }
-        findings.extend(lint_findings(&*self.renderer, &self.lint, spec, (&loaded, &values_json), &manifests, &cache.rules));
+        findings.extend(lint_findings(&*self.renderer, &self.lint, spec, (&values, &values_json, &tree), &manifests, &cache.rules));
         let mut change = None;
         if let Some(dir) = golden {
             let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
@@ -185,10 +206,10 @@ fn golden_finding(dir: &Place, combination: &Combination, text: &str, update_com
 pub fn lint(spec: &LoadedSpec, values: &LoadedValues, release: &Release) -> Result<Report, BadInput> {
     let start = Instant::now();
     let renderer = Native::new(Templates::builtin(), &spec.spec)?;
-    let tree = values.tree.to_json();
-    let manifests = renderer.render(&values.values, &tree, release)?;
-    let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), spec, (values, &tree), &manifests, &rules::DocumentCache::default());
-    let flags = matrix::Assignment::of_tree(crate::values::flags::model_flags(), &tree);
+    let manifests = renderer.render(&values.values, &values.json, release)?;
+    let tree = || &values.tree;
+    let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), spec, (&values.values, &values.json, &tree), &manifests, &rules::DocumentCache::default());
+    let flags = matrix::Assignment::of_tree(crate::values::flags::model_flags(), &values.json);
     let outcome = Outcome { checked: Checked::Values(flags), documents: documents(&manifests), findings, golden: None };
     Ok(Report { chart: spec.spec.chart.name.clone(), spec: spec.name(), outcomes: vec![outcome], deleted: Vec::new(), elapsed: start.elapsed() })
 }
@@ -248,16 +269,16 @@ pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest
 }
 
 /// The lint rules' findings on one rendering, located in the templates or the values.
-/// `values` come with their JSON tree, which the caller has already made.
-fn lint_findings(
+/// `values` come with their JSON and the located tree, read when a finding needs it.
+fn lint_findings<'a>(
     renderer: &dyn Renderer,
     config: &rules::Config,
     spec: &LoadedSpec,
-    (values, tree): (&LoadedValues, &serde_json::Value),
+    (values, json, tree): (&Values, &serde_json::Value, &dyn Fn() -> &'a Node),
     manifests: &[Manifest],
     cache: &rules::DocumentCache,
 ) -> Vec<Finding> {
-    let subject = rules::Subject { spec: &spec.spec, values: &values.values, values_tree: tree, manifests };
+    let subject = rules::Subject { spec: &spec.spec, values, values_tree: json, manifests };
     rules::run(config, &subject, cache)
         .into_iter()
         .map(|finding| {
@@ -265,7 +286,7 @@ fn lint_findings(
             let code = Code::Rule(finding.code);
             match finding.violation.document {
                 Some(index) => document_finding(renderer, &manifests[index], code, finding.severity, problem),
-                None => values_finding(&values.tree, code, finding.severity, problem),
+                None => values_finding(tree(), code, finding.severity, problem),
             }
         })
         .collect()

@@ -201,7 +201,7 @@ pub fn render(common: &Common, options: &RenderOptions) -> Result<Output, BadInp
     let release = options.release.release()?;
     let values = values::load(&loaded.spec, &options.values)?;
     let renderer = crate::render::native::Native::new(check::templates(options.templates.as_deref())?, &loaded.spec)?;
-    let manifests = renderer.render(&values.values, &values.tree.to_json(), &release)?;
+    let manifests = renderer.render(&values.values, &values.json, &release)?;
     Ok(Output::clean(to_stream(&loaded.spec.chart.name, &manifests)))
 }
 
@@ -347,9 +347,9 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
             .into());
     }
     let start = std::time::Instant::now();
-    let combinations = check::select(&loaded, &options)?;
+    let (combinations, checker) = rayon::join(|| check::select(&loaded, &options), || check::Checker::new(&loaded, &options));
     // The process ends after the report; dropping the compiled schemas would only cost time.
-    let checker: &check::Checker = Box::leak(Box::new(check::Checker::new(&loaded, &options)?));
+    let (combinations, checker): (_, &check::Checker) = (combinations?, Box::leak(Box::new(checker?)));
     let mut report = checker.run(&loaded, combinations, &options)?;
     report.elapsed = start.elapsed();
     let findings = report.fails(common.deny_warnings(&loaded));

@@ -26,11 +26,12 @@ pub struct Manifest {
 /// A 64-bit hash of a document: with the few hundred distinct documents of a
 /// check, two colliding is as likely as a cosmic-ray bit flip.
 pub fn digest(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    DIGEST.hash_one(text)
 }
+
+/// The hash of the digests: fixed, so that the same text has the same digest everywhere in a run.
+pub const DIGEST: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
 
 /// A map keyed by digests (and small codes beside them), which are hashes
 /// already: hashing them again would cost more than the lookup.

@@ -90,7 +90,7 @@ pub fn scenarios(spec: &LoadedSpec) -> Result<Vec<Combination>, BadInput> {
     for path in paths {
         let mut combination = Combination { id: format!("scenario-{}", path.stem()), flags: Assignment::new(), scenario: Some(path) };
         let loaded = values(spec, &combination)?;
-        combination.flags = Assignment::of_tree(model_flags(), &loaded.tree.to_json());
+        combination.flags = Assignment::of_tree(model_flags(), &loaded.json);
         out.push(combination);
     }
     Ok(out)
@@ -162,13 +162,18 @@ fn token(flag: &Flag, value: &FlagValue) -> String {
 /// The values a combination is rendered with, as the tree a user would
 /// pass with `-f`: the spec's `check.values`, then the scenario file or the flags.
 pub fn user_tree(spec: &LoadedSpec, combination: &Combination) -> Result<Node, BadInput> {
-    let mut tree = spec.tree.get("check.values").cloned().unwrap_or_else(|| Node::empty_map(Origin::Default));
+    let mut tree = check_values(spec);
     if let Some(path) = &combination.scenario {
         crate::source::merge_maps(&mut tree, crate::source::load_place(path)?);
         return Ok(tree);
     }
     crate::source::merge_maps(&mut tree, Node::from_json(&combination.flags.to_tree(), &Origin::Default));
     Ok(tree)
+}
+
+/// The spec's `check.values`: what every combination's values start from.
+pub fn check_values(spec: &LoadedSpec) -> Node {
+    spec.tree.get("check.values").cloned().unwrap_or_else(|| Node::empty_map(Origin::Default))
 }
 
 /// The checked values of a combination.
@@ -205,6 +210,30 @@ mod tests {
         let needed: BTreeSet<_> = all.iter().flat_map(pairs).collect();
         let covered: BTreeSet<_> = chosen.iter().flat_map(pairs).collect();
         assert_eq!(needed, covered);
+    }
+
+    #[test]
+    fn flags_set_over_the_check_values_read_as_the_whole_merged_tree_reads() {
+        let ledger = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/specs/ledger.yaml"));
+        for spec in [crate::spec::load(None).unwrap(), crate::spec::load(Some(ledger)).unwrap()] {
+            let base = values::from_user_tree(&spec.spec, check_values(&spec)).unwrap();
+            for combination in full(&spec.spec, model_flags()) {
+                let whole = values(&spec, &combination).unwrap();
+                assert_eq!(base.with_flags(&spec.spec, &combination.flags), Some((whole.values, whole.json)), "{}", combination.id);
+            }
+        }
+    }
+
+    #[test]
+    fn flags_that_fail_the_checks_are_left_to_the_located_reading() {
+        let spec = crate::spec::load(None).unwrap();
+        let base = values::from_user_tree(&spec.spec, check_values(&spec)).unwrap();
+        let mut flags = Assignment::new();
+        flags.insert(crate::values::flags::ValuePath::parse("backup.enabled"), true.into());
+        flags.insert(crate::values::flags::ValuePath::parse("backup.method"), FlagValue::Choice("barman".into()));
+        assert_eq!(base.with_flags(&spec.spec, &flags), None);
+        let combination = Combination { flags, ..full(&spec.spec, model_flags()).remove(0) };
+        assert!(values(&spec, &combination).is_err());
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub struct Location {
 }
 
 /// Renders a chart for one set of values.
-pub trait Renderer: Sync {
+pub trait Renderer: Send + Sync {
     /// The documents for a values tree (coalesced over the chart's
     /// defaults and checked), in the order `helm template` prints them.
     /// `values` are the typed reading of `tree`, which both sides already hold.
@@ -80,7 +80,10 @@ const INSTALL_ORDER: [&str; 37] = [
 
 /// Orders documents as `helm template` does: by kind in Helm's install order, hooks last.
 pub fn install_order(manifests: &mut [Manifest]) {
-    let rank = |m: &Manifest| INSTALL_ORDER.iter().position(|k| *k == m.kind()).unwrap_or(INSTALL_ORDER.len());
+    let rank = |m: &Manifest| {
+        let kind = m.kind();
+        INSTALL_ORDER.iter().position(|k| *k == kind).unwrap_or(INSTALL_ORDER.len())
+    };
     manifests.sort_by_cached_key(|m| (m.is_hook(), rank(m)));
 }
 

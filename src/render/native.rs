@@ -6,7 +6,7 @@
 //! combination re-renders only the templates whose flags it changes.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Mutex;
 
 use super::templates::Templates;
@@ -23,21 +23,23 @@ type Key = (usize, Vec<serde_json::Value>, u64);
 
 pub struct Native {
     templates: Templates,
-    spec: Spec,
-    /// Each template's name, with the flags its output depends on.
-    reads: Vec<(String, Vec<ValuePath>)>,
-    rendered: Mutex<HashMap<Key, Vec<Manifest>>>,
+    /// The spec as the templates read it.
+    spec: minijinja::Value,
+    /// Each template's name, with the flags its output depends on (by index in [`model_flags`]).
+    reads: Vec<(String, Vec<usize>)>,
+    rendered: Mutex<HashMap<Key, Vec<Manifest>, foldhash::fast::RandomState>>,
 }
 
 impl Native {
     pub fn new(templates: Templates, spec: &Spec) -> Result<Native, BadInput> {
         let mut known = super::explore::PartialReads::default();
+        let index = |path: ValuePath| model_flags().iter().position(|flag| flag.path == path).expect("templates read the model's flags");
         let reads = templates
             .template_names()
             .iter()
-            .map(|name| Ok((name.clone(), super::explore::flags_read(&templates, spec, name, &mut known)?.into_iter().collect())))
+            .map(|name| Ok((name.clone(), super::explore::flags_read(&templates, spec, name, &mut known)?.into_iter().map(index).collect())))
             .collect::<Result<_, BadInput>>()?;
-        Ok(Native { templates, spec: spec.clone(), reads, rendered: Mutex::default() })
+        Ok(Native { templates, spec: minijinja::Value::from(minijinja::value::Serde(spec)), reads, rendered: Mutex::default() })
     }
 
     pub fn templates(&self) -> &Templates {
@@ -50,7 +52,7 @@ fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
     /// Hashes `node`, whose key path is `path`, skipping the flags; `flags`
     /// are the flag paths still under `path`, so most keys are told apart
     /// from flags without comparing whole paths.
-    fn walk<'a>(node: &'a serde_json::Value, path: &mut Vec<&'a str>, flags: &[&'static [String]], hasher: &mut std::collections::hash_map::DefaultHasher) {
+    fn walk<'a>(node: &'a serde_json::Value, path: &mut Vec<&'a str>, flags: &[&'static [String]], hasher: &mut impl Hasher) {
         match node {
             serde_json::Value::Object(map) => {
                 for (key, child) in map {
@@ -78,7 +80,7 @@ fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
         }
     }
     let flags: Vec<&'static [String]> = model_flags().iter().map(|f| f.path.keys()).collect();
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = crate::extract::DIGEST.build_hasher();
     walk(values, &mut Vec::new(), &flags, &mut hasher);
     release.hash(&mut hasher);
     hasher.finish()
@@ -87,9 +89,10 @@ fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
 impl Renderer for Native {
     fn render(&self, typed: &Values, values: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
         let rest = rest_digest(values, release);
+        let flag_values: Vec<&serde_json::Value> = model_flags().iter().map(|flag| flag.path.lookup(values)).collect();
         let mut manifests = Vec::new();
         for (index, (name, flags)) in self.reads.iter().enumerate() {
-            let key = (index, flags.iter().map(|path| path.lookup(values).clone()).collect(), rest);
+            let key = (index, flags.iter().map(|flag| flag_values[*flag].clone()).collect(), rest);
             let known = self.rendered.lock().expect("not poisoned").get(&key).cloned();
             let documents = match known {
                 Some(documents) => documents,

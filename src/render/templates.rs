@@ -123,19 +123,21 @@ impl Templates {
 
     /// Renders every template natively and returns the documents in Helm's order.
     pub fn render(&self, spec: &Spec, values: &Values, release: &Release) -> Result<Vec<Manifest>, BadInput> {
+        let spec = Value::from(Serde(spec));
         let mut manifests = Vec::new();
         for name in &self.names {
-            manifests.extend(self.render_template(name, spec, values, release)?);
+            manifests.extend(self.render_template(name, &spec, values, release)?);
         }
         install_order(&mut manifests);
         Ok(manifests)
     }
 
-    /// The documents of one template, in the order it writes them.
-    pub fn render_template(&self, name: &str, spec: &Spec, values: &Values, release: &Release) -> Result<Vec<Manifest>, BadInput> {
+    /// The documents of one template, in the order it writes them. `spec`
+    /// is the spec as the templates read it, made once for many renderings.
+    pub fn render_template(&self, name: &str, spec: &Value, values: &Values, release: &Release) -> Result<Vec<Manifest>, BadInput> {
         let ctx = context! {
             mode => "native",
-            spec => Value::from(Serde(spec)),
+            spec => spec,
             values => Value::from(Serde(values)),
             release => context! { name => &release.name, namespace => &release.namespace },
         };

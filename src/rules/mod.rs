@@ -163,7 +163,7 @@ pub struct DocumentCache(std::sync::Mutex<crate::extract::ByDigest<(RuleCode, u6
 
 /// Runs a rule on a rendering, once per distinct document unless it looks at the whole rendering
 /// (or at its CloudNativePG resources together).
-fn violations(rule: &Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Violation> {
+fn violations<'a: 'c, 'c>(rule: &Rule, subject: &Subject<'a>, cnpg: impl FnOnce() -> &'c Cnpg<'a>, cache: &DocumentCache) -> Vec<Violation> {
     let mut out = Vec::new();
     match rule.target {
         Target::Rendering(check) => {
@@ -171,7 +171,7 @@ fn violations(rule: &Rule, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<
             return out;
         }
         Target::Cnpg(check) => {
-            check(&Cnpg::of(subject.manifests), &mut out);
+            check(cnpg(), &mut out);
             return out;
         }
         _ => {}
@@ -246,9 +246,11 @@ pub struct Finding {
 /// without a reason suppresses nothing (and is itself finding CG000).
 pub fn run(config: &Config, subject: &Subject<'_>, cache: &DocumentCache) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // Read once for all the rules that look at the CloudNativePG resources together.
+    let cnpg = std::cell::OnceCell::new();
     for (rule, severity) in &config.rules {
         let code = rule.doc.code;
-        for violation in violations(rule, subject, cache) {
+        for violation in violations(rule, subject, || cnpg.get_or_init(|| Cnpg::of(subject.manifests)), cache) {
             let suppressed = violation.document.and_then(|d| subject.manifests.get(d)).is_some_and(|m| {
                 m.object["metadata"]["annotations"][format!("{SUPPRESS_PREFIX}{code}")].as_str().is_some_and(|reason| !reason.trim().is_empty())
             });
@@ -292,7 +294,6 @@ pub fn check_runbook(spec: &Spec, markdown: &str) -> Result<Vec<crate::docs::Doc
         return Ok(Vec::new());
     }
     let values = crate::values::from_user_tree(spec, crate::source::Node::empty_map(crate::diagnostic::Origin::Default))?;
-    let tree = values.tree.to_json();
     let config = Config { rules: Config::new(&spec.lint).rules.into_iter().filter(|(rule, _)| RUNBOOK_RULES.contains(&rule.doc.code)).collect() };
     let cache = DocumentCache::default();
     let mut blocks: Vec<usize> = documents.iter().map(|(d, _)| d.block).collect();
@@ -301,7 +302,7 @@ pub fn check_runbook(spec: &Spec, markdown: &str) -> Result<Vec<crate::docs::Doc
     for block in blocks {
         let (own, others): (Vec<&(crate::docs::RunbookDocument, Manifest)>, Vec<_>) = documents.iter().partition(|(d, _)| d.block == block);
         let manifests: Vec<Manifest> = own.iter().chain(&others).map(|(_, m)| m.clone()).collect();
-        let subject = Subject { spec, values: &values.values, values_tree: &tree, manifests: &manifests };
+        let subject = Subject { spec, values: &values.values, values_tree: &values.json, manifests: &manifests };
         for finding in run(&config, &subject, &cache) {
             let Some(document) = finding.violation.document.filter(|d| *d < own.len()) else { continue };
             findings.push(crate::docs::DocFinding {

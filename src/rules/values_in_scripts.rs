@@ -1,7 +1,11 @@
 //! CG302: no value is pasted into a script.
 
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+
 use crate::codes::RuleCode;
-use crate::extract::scripts;
+use crate::extract::{digest, scripts, DIGEST};
 use super::{Rule, RuleDoc, Severity, Subject, Target, Violation};
 
 pub static RULE: Rule = Rule {
@@ -25,42 +29,82 @@ fn recognisable(text: &str) -> bool {
     length >= 4 && (length >= 12 || !text.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
-/// The string leaves of the values with the dotted path of each; the names
-/// of keys inside Secrets are left out.
-fn leaves<'a>(value: &'a serde_json::Value, path: &mut Vec<String>, found: &mut dyn FnMut(&[String], &'a str)) {
+/// One step to a leaf of the values, borrowed from them: most leaves are
+/// never named in a message.
+#[derive(Clone, Copy, Hash)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// A path as messages write it: `backup.s3.bucket`, `extraEnv[2].value`.
+fn dotted(path: &[Step<'_>]) -> String {
+    let steps: Vec<crate::de::Step> = path
+        .iter()
+        .map(|step| match step {
+            Step::Key(key) => crate::de::Step::Key(key.to_string()),
+            Step::Index(i) => crate::de::Step::Index(*i),
+        })
+        .collect();
+    crate::de::display_path(&steps)
+}
+
+/// The string leaves of the values with the path of each; the names of
+/// keys inside Secrets are left out.
+fn leaves<'a>(value: &'a serde_json::Value, path: &mut Vec<Step<'a>>, found: &mut dyn FnMut(&[Step<'a>], &'a str)) {
     match value {
-        serde_json::Value::String(text) if !path.last().is_some_and(|key| key.ends_with("Key")) => found(path, text),
+        serde_json::Value::String(text) if !matches!(path.last(), Some(Step::Key(key)) if key.ends_with("Key")) => found(path, text),
         serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
-            path.push(k.clone());
+            path.push(Step::Key(k));
             leaves(v, path, found);
             path.pop();
         }),
         serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| {
-            let last = path.pop().unwrap_or_default();
-            path.push(format!("{last}[{i}]"));
+            path.push(Step::Index(i));
             leaves(v, path, found);
             path.pop();
-            path.push(last);
         }),
         _ => {}
     }
 }
 
+/// Which recognisable strings of the values (by index) each script contains,
+/// by the digests of the script and of the strings with their paths: most
+/// renderings share both, and searching every script for every string is
+/// most of this rule's cost.
+static FOUND: Mutex<Option<Found>> = Mutex::new(None);
+
+/// By (script digest, strings digest), the indices of the strings the script contains.
+type Found = HashMap<(u64, u64), Vec<usize>>;
+
 /// Compares against the values, which differ between renderings of one
 /// document, so it looks at the whole rendering rather than at each script.
 fn check(subject: &Subject<'_>, out: &mut Vec<Violation>) {
     let scripts = scripts(subject.manifests);
-    let mut pasted = Vec::new();
+    if scripts.is_empty() {
+        return;
+    }
+    let mut strings: Vec<(Vec<Step<'_>>, &str)> = Vec::new();
     leaves(subject.values_tree, &mut Vec::new(), &mut |path, text| {
         if recognisable(text) {
-            for (index, script) in scripts.iter().enumerate().filter(|(_, script)| script.text.contains(text)) {
-                pasted.push((index, script, path.join("."), text));
-            }
+            strings.push((path.to_vec(), text));
         }
     });
-    // Script by script, as the scripts come.
-    pasted.sort_by_key(|(index, ..)| *index);
-    for (_, script, path, value) in pasted {
-        out.push(Violation::at(script.container.document, script.pointer.clone(), format!("the value of `{path}` ({value:?}) is pasted into the script; pass it in an environment variable")));
+    let strings_digest = DIGEST.hash_one(&strings);
+    for script in &scripts {
+        let key = (digest(&script.text), strings_digest);
+        let known = FOUND.lock().expect("not poisoned").get_or_insert_with(HashMap::new).get(&key).cloned();
+        let found = known.unwrap_or_else(|| {
+            let found: Vec<usize> = strings.iter().enumerate().filter(|(_, (_, text))| script.text.contains(text)).map(|(i, _)| i).collect();
+            FOUND.lock().expect("not poisoned").get_or_insert_with(HashMap::new).insert(key, found.clone());
+            found
+        });
+        for (path, value) in found.into_iter().map(|i| &strings[i]) {
+            out.push(Violation::at(
+                script.container.document,
+                script.pointer.clone(),
+                format!("the value of `{}` ({value:?}) is pasted into the script; pass it in an environment variable", dotted(path)),
+            ));
+        }
     }
 }

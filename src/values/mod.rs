@@ -498,6 +498,25 @@ impl Values {
 pub struct LoadedValues {
     pub values: Values,
     pub tree: Node,
+    /// `tree` as the JSON the templates and schemas read.
+    pub json: serde_json::Value,
+}
+
+impl LoadedValues {
+    /// These values with the given flags set over them, checked: the way a
+    /// matrix loads each of its combinations, without reading a located tree
+    /// again. `None` when the flags' values do not read or the checks find a
+    /// problem: then load them with [`from_user_tree_over`], which says where.
+    pub fn with_flags(&self, spec: &Spec, flags: &flags::Assignment) -> Option<(Values, serde_json::Value)> {
+        let mut json = self.json.clone();
+        for (path, value) in flags.iter() {
+            let (last, parents) = path.keys().split_last()?;
+            let parent = parents.iter().try_fold(&mut json, |node, key| node.as_object_mut()?.get_mut(key.as_str()))?;
+            parent.as_object_mut()?.insert(last.clone(), value.to_json());
+        }
+        let values = Values::deserialize(&json).ok()?;
+        check(spec, &values, &json, &self.tree, &[]).is_empty().then_some((values, json))
+    }
 }
 
 /// Reads values with Helm's semantics and checks them against the model and
@@ -584,14 +603,15 @@ pub fn from_user_tree_over(spec: &Spec, user: Node, defaults: Node) -> Result<Lo
     let repaired: Vec<String> = reading.problems.iter().map(crate::de::Problem::repaired).collect();
     let mut diagnostics: Vec<Diagnostic> = reading.problems.into_iter().map(|p| p.diagnostic).collect();
     let Some(values) = reading.value else { return Err(BadInput::sorted(diagnostics)) };
+    let json = tree.to_json();
     // The checks across fields run on the repaired values, but say nothing about what was repaired.
-    for (path, problem) in check(spec, &values, &tree, &nulls) {
+    for (path, problem) in check(spec, &values, &json, &tree, &nulls) {
         if !repaired.iter().any(|r| crate::de::overlaps(r, &path)) {
             diagnostics.push(problem);
         }
     }
     if diagnostics.is_empty() {
-        Ok(LoadedValues { values, tree })
+        Ok(LoadedValues { values, tree, json })
     } else {
         Err(BadInput::sorted(diagnostics))
     }
@@ -654,9 +674,10 @@ fn coalesce(user: Node, defaults: Node) -> Node {
 }
 
 /// Checks that span fields or need the spec: required-when-enabled values, thresholds, labels.
-/// Each problem with the path of the value it is about. `nulls` are where
-/// the user's `null`s deleted keys, to point at them.
-fn check(spec: &Spec, values: &Values, tree: &Node, nulls: &[(String, Origin)]) -> Vec<(String, Diagnostic)> {
+/// Each problem with the path of the value it is about. `json` is the values
+/// as read, `tree` locates them; `nulls` are where the user's `null`s deleted
+/// keys, to point at them.
+fn check(spec: &Spec, values: &Values, json: &serde_json::Value, tree: &Node, nulls: &[(String, Origin)]) -> Vec<(String, Diagnostic)> {
     let mut problems: Vec<(String, Diagnostic)> = Vec::new();
     let origin = |path: &str| tree.get(path).map_or_else(|| tree.origin.clone(), |n| n.origin.clone());
     // A value left at its default is reported where the choice that needs it was made.
@@ -725,7 +746,7 @@ fn check(spec: &Spec, values: &Values, tree: &Node, nulls: &[(String, Origin)]) 
                 .with_help(format!("set {path} to the time to recover to, such as 2026-05-04T15:30:00Z, or backup.barman.recovery.backupID to the base backup to restore")),
         ));
     }
-    problems.extend(value_dependency_problems(tree));
+    problems.extend(value_dependency_problems(json, tree));
     let cnpg = values.postgresql.enabled && values.postgresql.provider == Provider::Cnpg;
     let auth = &values.postgresql.auth;
     for (key, path, expected) in [(&auth.username_key, "postgresql.auth.usernameKey", "username"), (&auth.password_key, "postgresql.auth.passwordKey", "password")] {
@@ -811,9 +832,9 @@ fn check(spec: &Spec, values: &Values, tree: &Node, nulls: &[(String, Origin)]) 
 
 /// Flag values that are valid only under another flag's value, set where it does not hold:
 /// `backup.method=barman` without a CloudNativePG database.
-fn value_dependency_problems(tree: &Node) -> Vec<(String, Diagnostic)> {
+fn value_dependency_problems(json: &serde_json::Value, tree: &Node) -> Vec<(String, Diagnostic)> {
     let at = |path: &flags::ValuePath| tree.get(&path.to_string());
-    let holds = |path: &flags::ValuePath, value: &flags::FlagValue| at(path).and_then(|n| flags::FlagValue::from_json(&n.to_json())).as_ref() == Some(value);
+    let holds = |path: &flags::ValuePath, value: &flags::FlagValue| flags::FlagValue::from_json(path.lookup(json)).as_ref() == Some(value);
     let mut problems = Vec::new();
     for flag in flags::model_flags() {
         for (own, path, value) in &flag.value_requires {
