@@ -131,7 +131,9 @@ fn embed_builtin_files(root: &Path) {
     }
     println!("cargo:rerun-if-changed=docs/runbook.md");
     files.push(root.join("docs/runbook.md"));
-    let mut code = String::from("/// The built-in example's files, by path in chartgen's repository.\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
+    // Sorted by path, for a binary search.
+    files.sort_by_key(|file| relative(root, file));
+    let mut code = String::from("/// The built-in example's files, sorted by path in chartgen's repository.\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
     for file in files {
         writeln!(code, "    ({:?}, include_str!({:?})),", relative(root, &file), file.display().to_string()).unwrap();
     }

@@ -160,7 +160,7 @@ impl Checker {
             });
             findings.extend(problems.into_iter().map(|problem| document_finding(&*self.renderer, manifest, code, Severity::Error, problem)));
         }
-        for problem in validate::check_references(&manifests, &values::external_objects(&values_json)) {
+        for problem in validate::check_references(&manifests, &values::external_objects(&values_json), &cache.references) {
             findings.push(document_finding(&*self.renderer, &manifests[problem.document], Code::Reference, Severity::Error, problem.problem));
         }
         findings.extend(lint_findings(&*self.renderer, &self.lint, spec, (&values, &values_json, &tree), &manifests, &cache.rules));
@@ -182,6 +182,7 @@ impl Checker {
 #[derive(Default)]
 struct DocumentCache {
     schema: Mutex<crate::extract::ByDigest<u64, (Vec<validate::Problem>, Code)>>,
+    references: validate::ReferenceCache,
     rules: rules::DocumentCache,
 }
 

@@ -64,16 +64,20 @@ impl Place {
 
     /// The file's text; at most [`MAX_FILE_BYTES`] of it.
     pub fn read_to_string(&self) -> std::io::Result<String> {
+        self.read().map(std::borrow::Cow::into_owned)
+    }
+
+    /// The text of the file; a built-in file's without a copy.
+    pub fn read(&self) -> std::io::Result<std::borrow::Cow<'static, str>> {
         match self {
             Place::Disk(path) => {
                 let bytes = read_limited(path)?;
-                String::from_utf8(bytes).map_err(|_| std::io::Error::other("it is not UTF-8"))
+                String::from_utf8(bytes).map(std::borrow::Cow::Owned).map_err(|_| std::io::Error::other("it is not UTF-8"))
             }
             Place::Builtin(path) => BUILTIN_FILES
-                .iter()
-                .find(|(name, _)| name == path)
-                .map(|(_, text)| text.to_string())
-                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such built-in file")),
+                .binary_search_by(|(name, _)| (*name).cmp(path.as_str()))
+                .map(|found| std::borrow::Cow::Borrowed(BUILTIN_FILES[found].1))
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::NotFound, "no such built-in file")),
         }
     }
 
@@ -133,6 +137,15 @@ impl fmt::Display for Place {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_built_in_file_is_found_by_its_path() {
+        assert!(BUILTIN_FILES.windows(2).all(|pair| pair[0].0 < pair[1].0), "sorted, for the binary search");
+        for (name, text) in BUILTIN_FILES {
+            assert_eq!(Place::Builtin(name.to_string()).read().unwrap(), *text);
+        }
+        assert!(Place::Builtin("fixtures/golden/certctl/none.yaml".into()).read().is_err());
+    }
 
     #[test]
     fn built_in_paths_resolve_like_the_repository_s() {

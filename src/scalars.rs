@@ -188,27 +188,38 @@ enum CronFields {
     Six,
 }
 
-/// Schedules already parsed: every combination of a check reads the same ones.
-static CRONS: std::sync::Mutex<Option<ParsedCrons>> = std::sync::Mutex::new(None);
+/// Results of a parse that depends only on its input, kept per input: every
+/// combination of a check reads the same schedules and durations. At most
+/// [`Memo::KEPT`] inputs are kept; past them, inputs are parsed each time.
+struct Memo<K, V>(std::sync::Mutex<Option<std::collections::HashMap<K, V>>>);
 
-type ParsedCrons = std::collections::HashMap<(String, CronFields), Result<croner::Cron, String>>;
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    const KEPT: usize = 1024;
 
-/// How many distinct schedules [`CRONS`] keeps; past it, schedules are parsed each time.
-const CRONS_KEPT: usize = 1024;
+    const fn new() -> Self {
+        Memo(std::sync::Mutex::new(None))
+    }
+
+    fn get_or(&self, key: K, parse: impl FnOnce() -> V) -> V {
+        if let Some(known) = self.0.lock().expect("not poisoned").as_ref().and_then(|kept| kept.get(&key)) {
+            return known.clone();
+        }
+        let parsed = parse();
+        let mut kept = self.0.lock().expect("not poisoned");
+        let kept = kept.get_or_insert_with(std::collections::HashMap::new);
+        if kept.len() < Self::KEPT {
+            kept.insert(key, parsed.clone());
+        }
+        parsed
+    }
+}
+
+/// Schedules already parsed.
+static CRONS: Memo<(String, CronFields), Result<croner::Cron, String>> = Memo::new();
 
 /// [`parse_cron_once`], remembered per schedule.
 fn parse_cron(text: &str, dialect: CronFields) -> Result<croner::Cron, String> {
-    let key = (text.to_string(), dialect);
-    if let Some(parsed) = CRONS.lock().expect("not poisoned").as_ref().and_then(|crons| crons.get(&key)) {
-        return parsed.clone();
-    }
-    let parsed = parse_cron_once(text, dialect);
-    let mut crons = CRONS.lock().expect("not poisoned");
-    let crons = crons.get_or_insert_with(std::collections::HashMap::new);
-    if crons.len() < CRONS_KEPT {
-        crons.insert(key, parsed.clone());
-    }
-    parsed
+    CRONS.get_or((text.to_string(), dialect), || parse_cron_once(text, dialect))
 }
 
 /// Checks a schedule as its controller's parser (robfig/cron) would, with
@@ -329,6 +340,9 @@ impl<const ZERO: bool> Duration<ZERO> {
     }
 }
 
+/// Durations already parsed.
+static DURATIONS: Memo<String, Result<std::time::Duration, String>> = Memo::new();
+
 impl<const ZERO: bool> FromStr for Duration<ZERO> {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
@@ -345,7 +359,7 @@ impl<const ZERO: bool> FromStr for Duration<ZERO> {
             }
             return Ok(Duration { text: text.to_string(), value: std::time::Duration::ZERO });
         }
-        let value = promql_parser::util::parse_duration(text).map_err(|e| format!("`{text}` is not a duration: {e}{help}"))?;
+        let value = DURATIONS.get_or(text.to_string(), || promql_parser::util::parse_duration(text).map_err(|e| format!("`{text}` is not a duration: {e}{help}")))?;
         Ok(Duration { text: text.to_string(), value })
     }
 }

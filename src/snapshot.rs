@@ -50,13 +50,13 @@ pub fn path(dir: &Place, id: &str) -> Place {
 }
 
 pub fn compare(dir: &Place, id: &str, rendered: &str) -> Comparison {
-    match path(dir, id).read_to_string() {
+    match path(dir, id).read() {
         Err(_) => Comparison::Missing,
         Ok(golden) if golden == rendered => Comparison::Same,
         Ok(golden) => {
             let file = path(dir, id).to_string();
             Comparison::Differs(
-                similar::TextDiff::from_lines(golden.as_str(), rendered)
+                similar::TextDiff::from_lines(&*golden, rendered)
                     .unified_diff()
                     .context_radius(3)
                     .header(&file, &format!("{file} (rendered)"))

@@ -538,39 +538,70 @@ pub struct ReferenceProblem {
     pub problem: Problem,
 }
 
+/// What one document alone says about references: the objects it names,
+/// its volume mounts that name no volume, and its pod template's labels.
+pub struct DocumentReferences {
+    names: Vec<Reference>,
+    unmounted: Vec<Problem>,
+    pod_labels: Option<serde_json::Map<String, Value>>,
+}
+
+impl DocumentReferences {
+    fn of(object: &Value) -> DocumentReferences {
+        let mut unmounted = Vec::new();
+        if let Some((pod, base)) = pod_spec(object) {
+            let mut volumes: BTreeSet<&str> = pod["volumes"].as_array().into_iter().flatten().filter_map(|v| v["name"].as_str()).collect();
+            volumes.extend(object["spec"]["volumeClaimTemplates"].as_array().into_iter().flatten().filter_map(|v| v["metadata"]["name"].as_str()));
+            for list in ["initContainers", "containers"] {
+                for (c, container) in pod[list].as_array().into_iter().flatten().enumerate() {
+                    for (m, mount) in container["volumeMounts"].as_array().into_iter().flatten().enumerate() {
+                        let name = mount["name"].as_str().unwrap_or_default();
+                        if !volumes.contains(name) {
+                            unmounted.push(Problem { pointer: format!("{base}/{list}/{c}/volumeMounts/{m}/name"), message: format!("the volume `{name}` is mounted but not declared") });
+                        }
+                    }
+                }
+            }
+        }
+        DocumentReferences { names: references(object), unmounted, pod_labels: pod_template_labels(object).map(std::borrow::Cow::into_owned) }
+    }
+}
+
+/// [`DocumentReferences`] by document digest: the combinations of a check share most documents.
+pub type ReferenceCache = std::sync::Mutex<crate::extract::ByDigest<u64, Arc<DocumentReferences>>>;
+
 /// Checks the references between the documents of one rendering: every
 /// object named is rendered or declared external, volume mounts name
 /// volumes, and Service selectors match a pod template. (What a pre-install
 /// hook may need is lint rule CG502.)
-pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, String)>) -> Vec<ReferenceProblem> {
-    let rendered: BTreeSet<(String, String)> = manifests.iter().map(|m| (m.kind().to_string(), m.name().to_string())).collect();
+pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, String)>, cache: &ReferenceCache) -> Vec<ReferenceProblem> {
+    let documents: Vec<Arc<DocumentReferences>> = manifests
+        .iter()
+        .map(|manifest| {
+            let known = cache.lock().expect("not poisoned").get(&manifest.digest).cloned();
+            known.unwrap_or_else(|| {
+                let found = Arc::new(DocumentReferences::of(&manifest.object));
+                cache.lock().expect("not poisoned").insert(manifest.digest, found.clone());
+                found
+            })
+        })
+        .collect();
+    let rendered: BTreeSet<(&str, &str)> = manifests.iter().map(|m| (m.kind(), m.name())).collect();
+    let selects_a_pod = |selector: &Value| documents.iter().filter_map(|d| d.pod_labels.as_ref()).any(|labels| selector_matches(selector, labels));
     let mut out = Vec::new();
-    for (index, manifest) in manifests.iter().enumerate() {
+    for (index, (manifest, document)) in manifests.iter().zip(&documents).enumerate() {
         let mut problem = |pointer: String, message: String| out.push(ReferenceProblem { document: index, problem: Problem { pointer, message } });
-        for reference in references(&manifest.object) {
-            let key = (reference.kind.to_string(), reference.name.clone());
-            if !rendered.contains(&key) && !external.contains(&key) {
+        for reference in &document.names {
+            if !rendered.contains(&(reference.kind, reference.name.as_str())) && !external.contains(&(reference.kind.to_string(), reference.name.clone())) {
                 problem(
                     reference.pointer.clone(),
                     format!("{} `{}` is neither rendered in this combination nor declared external in the values", reference.kind, reference.name),
                 );
             }
         }
-        if let Some((pod, base)) = pod_spec(&manifest.object) {
-            let mut volumes: BTreeSet<&str> = pod["volumes"].as_array().into_iter().flatten().filter_map(|v| v["name"].as_str()).collect();
-            volumes.extend(manifest.object["spec"]["volumeClaimTemplates"].as_array().into_iter().flatten().filter_map(|v| v["metadata"]["name"].as_str()));
-            for list in ["initContainers", "containers"] {
-                for (c, container) in pod[list].as_array().into_iter().flatten().enumerate() {
-                    for (m, mount) in container["volumeMounts"].as_array().into_iter().flatten().enumerate() {
-                        let name = mount["name"].as_str().unwrap_or_default();
-                        if !volumes.contains(name) {
-                            problem(format!("{base}/{list}/{c}/volumeMounts/{m}/name"), format!("the volume `{name}` is mounted but not declared"));
-                        }
-                    }
-                }
-            }
+        for unmounted in &document.unmounted {
+            problem(unmounted.pointer.clone(), unmounted.message.clone());
         }
-        let selects_a_pod = |selector: &Value| manifests.iter().filter_map(|m| pod_template_labels(&m.object)).any(|labels| selector_matches(selector, &labels));
         if manifest.kind() == "Service"
             && let Some(selector) = manifest.object["spec"]["selector"].as_object()
             && !selects_a_pod(&json!({ "matchLabels": selector }))
@@ -636,8 +667,8 @@ mod tests {
         };
         let cronjob_text = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels:\n            app.kubernetes.io/component: backup\n";
         let cronjob = Manifest::new("templates/c.yaml".into(), cronjob_text.into(), crate::source::load_str(&crate::diagnostic::Source::new("c", cronjob_text)).unwrap().to_json());
-        assert!(check_references(&[cronjob.clone(), policy("backup")], &BTreeSet::new()).is_empty());
-        let problems = check_references(&[cronjob, policy("verify")], &BTreeSet::new());
+        assert!(check_references(&[cronjob.clone(), policy("backup")], &BTreeSet::new(), &ReferenceCache::default()).is_empty());
+        let problems = check_references(&[cronjob, policy("verify")], &BTreeSet::new(), &ReferenceCache::default());
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].problem.pointer, "/spec/podSelector");
     }

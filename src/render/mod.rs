@@ -91,7 +91,9 @@ pub fn install_order(manifests: &mut [Manifest]) {
 pub fn to_stream(chart: &str, manifests: &[Manifest]) -> String {
     let mut out = String::new();
     for m in manifests {
-        out.push_str(&format!("---\n# Source: {chart}/{}\n{}", m.source, m.text));
+        for part in ["---\n# Source: ", chart, "/", &m.source, "\n", &m.text] {
+            out.push_str(part);
+        }
     }
     out
 }
