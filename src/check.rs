@@ -11,7 +11,6 @@
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -151,12 +150,9 @@ impl Checker {
         let release = Release::new(RELEASE.0, RELEASE.1)?;
         let manifests = self.renderer.render(&values, &values_json, &release)?;
         for manifest in &manifests {
-            let known = cache.schema.lock().expect("not poisoned").get(&manifest.digest).cloned();
-            let (problems, code) = known.unwrap_or_else(|| {
+            let (problems, code) = cache.schema.get_or(manifest.digest, || {
                 let (problems, kind) = self.validators.document(&manifest.object);
-                let code = if kind == Some(SchemaKind::Core) { Code::KubeSchema } else { Code::CrdSchema };
-                cache.schema.lock().expect("not poisoned").insert(manifest.digest, (problems.clone(), code));
-                (problems, code)
+                (problems, if kind == Some(SchemaKind::Core) { Code::KubeSchema } else { Code::CrdSchema })
             });
             findings.extend(problems.into_iter().map(|problem| document_finding(&*self.renderer, manifest, code, Severity::Error, problem)));
         }
@@ -181,7 +177,7 @@ impl Checker {
 /// the same in many combinations, and the same text has the same problems.
 #[derive(Default)]
 struct DocumentCache {
-    schema: Mutex<crate::extract::ByDigest<u64, (Vec<validate::Problem>, Code)>>,
+    schema: crate::extract::ByDigest<u64, (Vec<validate::Problem>, Code)>,
     references: validate::ReferenceCache,
     rules: rules::DocumentCache,
 }

@@ -348,8 +348,9 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
     }
     let start = std::time::Instant::now();
     let (combinations, checker) = rayon::join(|| check::select(&loaded, &options), || check::Checker::new(&loaded, &options));
+    let combinations = combinations?;
     // The process ends after the report; dropping the compiled schemas would only cost time.
-    let (combinations, checker): (_, &check::Checker) = (combinations?, Box::leak(Box::new(checker?)));
+    let checker: &check::Checker = Box::leak(Box::new(checker?));
     let mut report = checker.run(&loaded, combinations, &options)?;
     report.elapsed = start.elapsed();
     let findings = report.fails(common.deny_warnings(&loaded));

@@ -33,9 +33,9 @@ pub fn digest(text: &str) -> u64 {
 /// The hash of the digests: fixed, so that the same text has the same digest everywhere in a run.
 pub const DIGEST: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
 
-/// A map keyed by digests (and small codes beside them), which are hashes
-/// already: hashing them again would cost more than the lookup.
-pub type ByDigest<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<DigestHasher>>;
+/// Results kept by digest (and small codes beside them): digests are hashes
+/// already, and hashing them again would cost more than the lookup.
+pub type ByDigest<K, V> = crate::memo::Memo<K, V, std::hash::BuildHasherDefault<DigestHasher>>;
 
 /// Folds the bytes of a key that is a digest into itself.
 #[derive(Default)]

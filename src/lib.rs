@@ -19,6 +19,7 @@ pub mod findings;
 pub mod helm;
 pub mod init;
 pub mod matrix;
+pub mod memo;
 pub mod place;
 pub mod render;
 pub mod report;

@@ -17,6 +17,8 @@ use regex::Regex;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
+use crate::memo::Memo;
+
 /// Declares a string newtype that parses with `FromStr`, (de)serializes as its
 /// text and describes itself to the JSON schema: `schema` gives the keywords
 /// beside `"type": "string"`, which must accept exactly what `FromStr` accepts
@@ -188,34 +190,11 @@ enum CronFields {
     Six,
 }
 
-/// Results of a parse that depends only on its input, kept per input: every
-/// combination of a check reads the same schedules and durations. At most
-/// [`Memo::KEPT`] inputs are kept; past them, inputs are parsed each time.
-struct Memo<K, V>(std::sync::Mutex<Option<std::collections::HashMap<K, V>>>);
+/// How many distinct schedules or durations a check keeps parsed.
+const PARSED_KEPT: usize = 1024;
 
-impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
-    const KEPT: usize = 1024;
-
-    const fn new() -> Self {
-        Memo(std::sync::Mutex::new(None))
-    }
-
-    fn get_or(&self, key: K, parse: impl FnOnce() -> V) -> V {
-        if let Some(known) = self.0.lock().expect("not poisoned").as_ref().and_then(|kept| kept.get(&key)) {
-            return known.clone();
-        }
-        let parsed = parse();
-        let mut kept = self.0.lock().expect("not poisoned");
-        let kept = kept.get_or_insert_with(std::collections::HashMap::new);
-        if kept.len() < Self::KEPT {
-            kept.insert(key, parsed.clone());
-        }
-        parsed
-    }
-}
-
-/// Schedules already parsed.
-static CRONS: Memo<(String, CronFields), Result<croner::Cron, String>> = Memo::new();
+/// Schedules already parsed: every combination of a check reads the same ones.
+static CRONS: Memo<(String, CronFields), Result<croner::Cron, String>> = Memo::new(PARSED_KEPT);
 
 /// [`parse_cron_once`], remembered per schedule.
 fn parse_cron(text: &str, dialect: CronFields) -> Result<croner::Cron, String> {
@@ -341,7 +320,7 @@ impl<const ZERO: bool> Duration<ZERO> {
 }
 
 /// Durations already parsed.
-static DURATIONS: Memo<String, Result<std::time::Duration, String>> = Memo::new();
+static DURATIONS: Memo<String, Result<std::time::Duration, String>> = Memo::new(PARSED_KEPT);
 
 impl<const ZERO: bool> FromStr for Duration<ZERO> {
     type Err = String;

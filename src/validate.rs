@@ -568,24 +568,15 @@ impl DocumentReferences {
 }
 
 /// [`DocumentReferences`] by document digest: the combinations of a check share most documents.
-pub type ReferenceCache = std::sync::Mutex<crate::extract::ByDigest<u64, Arc<DocumentReferences>>>;
+pub type ReferenceCache = crate::extract::ByDigest<u64, Arc<DocumentReferences>>;
 
 /// Checks the references between the documents of one rendering: every
 /// object named is rendered or declared external, volume mounts name
 /// volumes, and Service selectors match a pod template. (What a pre-install
 /// hook may need is lint rule CG502.)
 pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, String)>, cache: &ReferenceCache) -> Vec<ReferenceProblem> {
-    let documents: Vec<Arc<DocumentReferences>> = manifests
-        .iter()
-        .map(|manifest| {
-            let known = cache.lock().expect("not poisoned").get(&manifest.digest).cloned();
-            known.unwrap_or_else(|| {
-                let found = Arc::new(DocumentReferences::of(&manifest.object));
-                cache.lock().expect("not poisoned").insert(manifest.digest, found.clone());
-                found
-            })
-        })
-        .collect();
+    let documents: Vec<Arc<DocumentReferences>> =
+        manifests.iter().map(|manifest| cache.get_or(manifest.digest, || Arc::new(DocumentReferences::of(&manifest.object)))).collect();
     let rendered: BTreeSet<(&str, &str)> = manifests.iter().map(|m| (m.kind(), m.name())).collect();
     let selects_a_pod = |selector: &Value| documents.iter().filter_map(|d| d.pod_labels.as_ref()).any(|labels| selector_matches(selector, labels));
     let mut out = Vec::new();

@@ -14,7 +14,7 @@ use common::root;
 /// Each top-level module's layer: a module may use its own layer (without a
 /// cycle) and the layers below, never one above.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundation", &["diagnostic", "place", "shell", "extract", "components"]),
+    ("foundation", &["diagnostic", "memo", "place", "shell", "extract", "components"]),
     ("reading and scalars", &["source", "yaml", "scalars", "snapshot", "codes"]),
     ("parsing", &["de", "strvals"]),
     ("spec", &["spec", "init"]),

@@ -5,14 +5,13 @@
 //! values of the flags it reads, and everything else in the values. A
 //! combination re-renders only the templates whose flags it changes.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::Mutex;
 
 use super::templates::Templates;
 use super::{install_order, Location, Release, Renderer};
 use crate::diagnostic::BadInput;
 use crate::extract::Manifest;
+use crate::memo::Memo;
 use crate::spec::Spec;
 use crate::values::flags::{model_flags, ValuePath};
 use crate::values::Values;
@@ -27,7 +26,7 @@ pub struct Native {
     spec: minijinja::Value,
     /// Each template's name, with the flags its output depends on (by index in [`model_flags`]).
     reads: Vec<(String, Vec<usize>)>,
-    rendered: Mutex<HashMap<Key, Vec<Manifest>, foldhash::fast::RandomState>>,
+    rendered: Memo<Key, Vec<Manifest>, foldhash::fast::RandomState>,
 }
 
 impl Native {
@@ -39,7 +38,7 @@ impl Native {
             .iter()
             .map(|name| Ok((name.clone(), super::explore::flags_read(&templates, spec, name, &mut known)?.into_iter().map(index).collect())))
             .collect::<Result<_, BadInput>>()?;
-        Ok(Native { templates, spec: minijinja::Value::from(minijinja::value::Serde(spec)), reads, rendered: Mutex::default() })
+        Ok(Native { templates, spec: minijinja::Value::from(minijinja::value::Serde(spec)), reads, rendered: Memo::default() })
     }
 
     pub fn templates(&self) -> &Templates {
@@ -93,16 +92,7 @@ impl Renderer for Native {
         let mut manifests = Vec::new();
         for (index, (name, flags)) in self.reads.iter().enumerate() {
             let key = (index, flags.iter().map(|flag| flag_values[*flag].clone()).collect(), rest);
-            let known = self.rendered.lock().expect("not poisoned").get(&key).cloned();
-            let documents = match known {
-                Some(documents) => documents,
-                None => {
-                    let documents = self.templates.render_template(name, &self.spec, typed, release)?;
-                    self.rendered.lock().expect("not poisoned").insert(key, documents.clone());
-                    documents
-                }
-            };
-            manifests.extend(documents);
+            manifests.extend(self.rendered.try_get_or(key, || self.templates.render_template(name, &self.spec, typed, release))?);
         }
         install_order(&mut manifests);
         Ok(manifests)

@@ -44,7 +44,7 @@ pub struct Templates {
     /// The helper file (`_*.j2`) defining each macro, for compiling it as a partial.
     macro_files: BTreeMap<String, String>,
     /// Documents already parsed, by digest: combinations share most of theirs.
-    parsed: Mutex<crate::extract::ByDigest<u64, Arc<serde_json::Value>>>,
+    parsed: crate::extract::ByDigest<u64, Arc<serde_json::Value>>,
 }
 
 impl Templates {
@@ -103,7 +103,7 @@ impl Templates {
             }
             env.add_template_owned(name.clone(), text.clone()).map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
         }
-        Ok(Templates { env, names, sources, macro_files, parsed: Mutex::default() })
+        Ok(Templates { env, names, sources, macro_files, parsed: Default::default() })
     }
 
     /// Where a template file is, for a finding to point at.
@@ -153,16 +153,11 @@ impl Templates {
     }
 
     fn parse(&self, source: &str, document: &str, digest: u64) -> Result<Arc<serde_json::Value>, BadInput> {
-        if let Some(object) = self.parsed.lock().expect("not poisoned").get(&digest) {
-            return Ok(object.clone());
-        }
-        let object = Arc::new(
-            load_str(&crate::diagnostic::Source::new(source, document))
-                .map_err(|d| Diagnostic::plain(format!("{source} rendered invalid YAML: {d}\n{document}")))?
-                .to_json(),
-        );
-        self.parsed.lock().expect("not poisoned").insert(digest, object.clone());
-        Ok(object)
+        self.parsed.try_get_or(digest, || {
+            let object = load_str(&crate::diagnostic::Source::new(source, document))
+                .map_err(|d| Diagnostic::plain(format!("{source} rendered invalid YAML: {d}\n{document}")))?;
+            Ok(Arc::new(object.to_json()))
+        })
     }
 
     /// Renders one template in helm mode for one (possibly partial)

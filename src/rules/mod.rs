@@ -158,8 +158,8 @@ impl Violation {
 
 /// Problems of per-document targets, by rule and document text, shared by
 /// the renderings of one check.
-#[derive(Debug, Default)]
-pub struct DocumentCache(std::sync::Mutex<crate::extract::ByDigest<(RuleCode, u64), Problems>>);
+#[derive(Default)]
+pub struct DocumentCache(crate::extract::ByDigest<(RuleCode, u64), Problems>);
 
 /// Runs a rule on a rendering, once per distinct document unless it looks at the whole rendering
 /// (or at its CloudNativePG resources together).
@@ -177,13 +177,7 @@ fn violations<'a: 'c, 'c>(rule: &Rule, subject: &Subject<'a>, cnpg: impl FnOnce(
         _ => {}
     }
     for (index, manifest) in subject.manifests.iter().enumerate() {
-        let key = (rule.doc.code, manifest.digest);
-        let known = cache.0.lock().expect("not poisoned").get(&key).cloned();
-        let found = known.unwrap_or_else(|| {
-            let found = rule.target.in_document(manifest, subject.spec);
-            cache.0.lock().expect("not poisoned").insert(key, found.clone());
-            found
-        });
+        let found = cache.0.get_or((rule.doc.code, manifest.digest), || rule.target.in_document(manifest, subject.spec));
         out.extend(found.0.into_iter().map(|(pointer, message)| Violation::at(index, pointer, message)));
     }
     out

@@ -1,11 +1,10 @@
 //! CG302: no value is pasted into a script.
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::Mutex;
 
 use crate::codes::RuleCode;
-use crate::extract::{digest, scripts, DIGEST};
+use crate::extract::{digest, scripts, ByDigest, DIGEST};
+use crate::memo::DOCUMENTS_KEPT;
 use super::{Rule, RuleDoc, Severity, Subject, Target, Violation};
 
 pub static RULE: Rule = Rule {
@@ -72,10 +71,7 @@ fn leaves<'a>(value: &'a serde_json::Value, path: &mut Vec<Step<'a>>, found: &mu
 /// by the digests of the script and of the strings with their paths: most
 /// renderings share both, and searching every script for every string is
 /// most of this rule's cost.
-static FOUND: Mutex<Option<Found>> = Mutex::new(None);
-
-/// By (script digest, strings digest), the indices of the strings the script contains.
-type Found = HashMap<(u64, u64), Vec<usize>>;
+static FOUND: ByDigest<(u64, u64), Vec<usize>> = ByDigest::new(DOCUMENTS_KEPT);
 
 /// Compares against the values, which differ between renderings of one
 /// document, so it looks at the whole rendering rather than at each script.
@@ -93,12 +89,7 @@ fn check(subject: &Subject<'_>, out: &mut Vec<Violation>) {
     let strings_digest = DIGEST.hash_one(&strings);
     for script in &scripts {
         let key = (digest(&script.text), strings_digest);
-        let known = FOUND.lock().expect("not poisoned").get_or_insert_with(HashMap::new).get(&key).cloned();
-        let found = known.unwrap_or_else(|| {
-            let found: Vec<usize> = strings.iter().enumerate().filter(|(_, (_, text))| script.text.contains(text)).map(|(i, _)| i).collect();
-            FOUND.lock().expect("not poisoned").get_or_insert_with(HashMap::new).insert(key, found.clone());
-            found
-        });
+        let found = FOUND.get_or(key, || strings.iter().enumerate().filter(|(_, (_, text))| script.text.contains(text)).map(|(i, _)| i).collect());
         for (path, value) in found.into_iter().map(|i| &strings[i]) {
             out.push(Violation::at(
                 script.container.document,

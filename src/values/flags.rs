@@ -30,6 +30,14 @@ impl ValuePath {
     pub fn lookup<'a>(&self, tree: &'a serde_json::Value) -> &'a serde_json::Value {
         self.0.iter().fold(tree, |node, key| &node[key.as_str()])
     }
+
+    /// Sets the value at this path in a JSON tree; `None` when a map on the way is missing.
+    pub fn set(&self, tree: &mut serde_json::Value, value: serde_json::Value) -> Option<()> {
+        let (last, parents) = self.0.split_last()?;
+        let parent = parents.iter().try_fold(tree, |node, key| node.as_object_mut()?.get_mut(key.as_str()))?;
+        parent.as_object_mut()?.insert(last.clone(), value);
+        Some(())
+    }
 }
 
 impl fmt::Display for ValuePath {

@@ -510,9 +510,7 @@ impl LoadedValues {
     pub fn with_flags(&self, spec: &Spec, flags: &flags::Assignment) -> Option<(Values, serde_json::Value)> {
         let mut json = self.json.clone();
         for (path, value) in flags.iter() {
-            let (last, parents) = path.keys().split_last()?;
-            let parent = parents.iter().try_fold(&mut json, |node, key| node.as_object_mut()?.get_mut(key.as_str()))?;
-            parent.as_object_mut()?.insert(last.clone(), value.to_json());
+            path.set(&mut json, value.to_json())?;
         }
         let values = Values::deserialize(&json).ok()?;
         check(spec, &values, &json, &self.tree, &[]).is_empty().then_some((values, json))
