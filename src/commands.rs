@@ -455,7 +455,11 @@ pub fn drill(common: &Common, command: &DrillCommand) -> Result<Output, BadInput
         }
     }
     let verified = steps.last().is_some_and(|s| s.ok && s.job == crate::components::Component::Verify);
-    text.push_str(if verified { "the newest dump restores and passes the sanity queries\n" } else { "the drill failed\n" });
+    let success = match values.values.backup.method {
+        values::BackupMethod::Dump => "the newest dump restores and passes the sanity queries\n",
+        values::BackupMethod::Barman => "the archive recovers to the target time: the rows written before it, and none of the changes after it\n",
+    };
+    text.push_str(if verified { success } else { "the drill failed\n" });
     Ok(Output { text, findings: !verified })
 }
 

@@ -31,6 +31,9 @@ use crate::values::{LoadedValues, Sink};
 mod pvc;
 #[path = "components/backup/s3/drill.rs"]
 mod s3;
+// Barman's drill is a flow of its own: point-in-time recovery, not the rendered scripts.
+#[path = "components/backup/barman/drill.rs"]
+pub mod barman;
 
 /// What a backup backend maps from the cluster to this machine.
 trait SinkOnThisMachine {
@@ -45,13 +48,15 @@ trait SinkOnThisMachine {
 /// Where the drill runs the scripts against.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Target {
-    /// The database to back up: postgres://user:password@host:port/database.
+    /// The database to back up: postgres://user:password@host:port/database. Needed by the dump drill; with barman, a server on this host that already archives as the chart says (else the drill starts a scratch one).
     #[arg(long, value_name = "URL")]
-    pub database_url: String,
+    pub database_url: Option<String>,
     #[command(flatten)]
     pub pvc: pvc::PvcTarget,
     #[command(flatten)]
     pub s3: s3::S3Target,
+    #[command(flatten)]
+    pub barman: barman::BarmanTarget,
     /// Run only the verify job, on what the sink already holds.
     #[arg(long)]
     pub verify_only: bool,
@@ -191,18 +196,29 @@ pub fn flags() -> crate::values::flags::Assignment {
     flags
 }
 
-/// Runs the drill: the backup, then the verify job, each container in turn.
+/// Runs the drill: for pg_dump, the backup, then the verify job, each
+/// container in turn; for Barman, a point-in-time recovery.
 /// `values` must set the drill's [`flags`].
 pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Target, work: &Path) -> Result<Vec<Step>, BadInput> {
     let values = &loaded.values;
-    if values.backup.method != crate::values::BackupMethod::Dump {
-        let origin = loaded.tree.get("backup.method").map_or(crate::diagnostic::Origin::Default, |n| n.origin.clone());
-        return Err(Diagnostic::new(origin, "`chartgen drill` runs the pg_dump backup and verify jobs, but backup.method is barman: the CloudNativePG operator takes those backups, and the chart renders no job for them")
-            .with_help("drill the dump backups with backup.method=dump")
-            .into());
+    if values.backup.method == crate::values::BackupMethod::Barman {
+        if target.verify_only {
+            let origin = loaded.tree.get("backup.method").map_or(crate::diagnostic::Origin::Default, |n| n.origin.clone());
+            return Err(Diagnostic::new(origin, "--verify-only runs the rendered verify job, and with backup.method barman the chart renders none").with_help("drill the point-in-time recovery without --verify-only").into());
+        }
+        // The recovered Cluster says where the recovery reads and archives; its target is the drill's.
+        let mut values = values.clone();
+        values.backup.barman.recovery.enabled = true;
+        let placeholder = target.barman.target_time.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+        values.backup.barman.recovery.target_time = placeholder.to_rfc3339().parse().expect("an RFC 3339 time");
+        let manifests = Templates::builtin().render(spec, &values, release)?;
+        return barman::run(&manifests, &target.barman, target.s3.s3_endpoint.as_deref(), target.database_url.as_deref(), work);
     }
     let manifests = Templates::builtin().render(spec, values, release)?;
-    let database = database_env(&target.database_url)?;
+    let Some(url) = &target.database_url else {
+        return Err(Diagnostic::plain("the pg_dump drill needs --database-url: the database to back up").into());
+    };
+    let database = database_env(url)?;
     let sink = target.sink(values.backup.sink);
     if let Some(missing) = sink.missing() {
         return Err(Diagnostic::plain(missing).into());

@@ -881,6 +881,29 @@ pattern_type!(
     "give a positive number of days (d), weeks (w) or months (m), as CloudNativePG's retentionPolicy takes it"
 );
 
+/// What a rendered retention policy (`35d`, `4w`, `3m`) keeps, as Barman reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryWindow {
+    /// Its length in days, a month being 31 as Barman counts it.
+    pub days: i64,
+    /// Barman's own form: `RECOVERY WINDOW OF 35 DAYS`.
+    pub barman: String,
+}
+
+impl RecoveryWindow {
+    pub fn of(policy: &str) -> Option<RecoveryWindow> {
+        let unit = policy.chars().last()?;
+        let n: i64 = policy[..policy.len() - unit.len_utf8()].parse().ok().filter(|n| *n > 0 && *n < 100_000)?;
+        let (days, word) = match unit {
+            'd' => (n, "DAYS"),
+            'w' => (7 * n, "WEEKS"),
+            'm' => (31 * n, "MONTHS"),
+            _ => return None,
+        };
+        Some(RecoveryWindow { days, barman: format!("RECOVERY WINDOW OF {n} {word}") })
+    }
+}
+
 pattern_type!(
     BackupId,
     r"^([0-9]{8}T[0-9]{6})?$",
@@ -1034,6 +1057,18 @@ pub fn human(span: Span) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_recovery_window_counts_a_month_as_31_days_as_barman_does() {
+        let window = |p: &str| RecoveryWindow::of(p).map(|w| (w.days, w.barman));
+        assert_eq!(window("35d"), Some((35, "RECOVERY WINDOW OF 35 DAYS".to_string())));
+        assert_eq!(window("4w"), Some((28, "RECOVERY WINDOW OF 4 WEEKS".to_string())));
+        assert_eq!(window("3m"), Some((93, "RECOVERY WINDOW OF 3 MONTHS".to_string())));
+        assert_eq!(window("0d"), None);
+        assert_eq!(window("7y"), None);
+        assert_eq!(window(""), None);
+    }
+
     use super::*;
 
     #[test]

@@ -57,8 +57,11 @@ fn code_of(text: &str) -> String {
 
 /// The top-level module a source file belongs to. A component's or
 /// backend's rule files are compiled into `rules` (build.rs lists them
-/// there), its values section into `values`.
+/// there), its values section into `values`, its drill into `drill`.
 fn module_of(relative: &str) -> String {
+    if relative.starts_with("components/") && relative.ends_with("/drill.rs") {
+        return "drill".to_string();
+    }
     if relative.starts_with("components/") && relative.contains("/rules/") {
         return "rules".to_string();
     }

@@ -422,10 +422,24 @@ fn cloudnative_pg_credentials_need_the_basic_auth_keys() {
 }
 
 #[test]
-fn the_drill_refuses_barman_backups_which_have_no_job_to_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = chartgen(&["drill", "--database-url", "postgres://postgres@127.0.0.1:1/certctl", "--pvc-dir", dir.path().to_str().unwrap(), "--set", BARMAN]);
+fn the_drill_refuses_verify_only_with_barman_which_renders_no_verify_job() {
+    let run = chartgen(&["drill", "--verify-only", "--s3-endpoint", "http://127.0.0.1:1", "--set", BARMAN]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.is_empty());
-    assert_mentions(&run, &["--set:1:60", "`chartgen drill` runs the pg_dump backup and verify jobs, but backup.method is barman", "help: drill the dump backups with backup.method=dump"]);
+    assert_mentions(&run, &["--set:1:60", "--verify-only runs the rendered verify job, and with backup.method barman the chart renders none", "help: drill the point-in-time recovery without --verify-only"]);
+}
+
+#[test]
+fn the_pitr_drill_refuses_an_empty_destination_and_a_target_it_cannot_reach_before_starting_anything() {
+    let run = chartgen(&["drill", "--s3-endpoint", "http://127.0.0.1:1", "--set", "postgresql.provider=cnpg,backup.method=barman"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_mentions(&run, &["--set:1:40", "`backup.barman.objectStore.destinationPath` is empty, but backup.method is barman"]);
+    let set = "postgresql.provider=cnpg,backup.method=barman,backup.barman.objectStore.destinationPath=s3://drill/x";
+    let run = chartgen(&["drill", "--s3-endpoint", "http://127.0.0.1:1", "--set", set, "--target-time", "2999-01-01T00:00:00+02:00"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_mentions(&run, &["--target-time 2999-01-01 00:00:00 +02:00 is past the end of the archive the drill writes"]);
+    let run = chartgen(&["drill", "--set", set, "--target-time", "2026-11-24 10:00"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_mentions(&run, &["invalid value '2026-11-24 10:00' for '--target-time <TIME>'", "give an RFC 3339 time with its zone"]);
+    assert!(run.stdout.is_empty());
 }

@@ -266,56 +266,13 @@ fn the_scripts_run_under_busybox_sh_too() {
     assert_eq!(run.verdict.unwrap()["queries"][1]["value"], "5000");
 }
 
-/// A moto server of its own that checks credentials after `free_actions` requests.
-struct StrictS3 {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl StrictS3 {
-    fn start(free_actions: u32) -> StrictS3 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("INITIAL_NO_AUTH_ACTION_COUNT", free_actions.to_string())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto_server is on PATH (.ci/run installs it)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        StrictS3 { child, endpoint: format!("http://127.0.0.1:{port}") }
-    }
-
-    /// Turns the credential check off again, through moto's own API.
-    fn stop_checking(&self) {
-        use std::io::{Read, Write};
-        let address = self.endpoint.trim_start_matches("http://");
-        let mut stream = std::net::TcpStream::connect(address).unwrap();
-        write!(stream, "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {address}\r\nContent-Length: 3\r\nConnection: close\r\n\r\ninf").unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    }
-}
-
-impl Drop for StrictS3 {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 #[test]
 #[ignore = "needs PostgreSQL and moto: CHARTGEN_DATABASE_URL and CHARTGEN_S3_ENDPOINT (bash .ci/run starts them)"]
 fn wrong_credentials_fail_the_backup_clearly_and_leave_no_object() {
     let services = services();
     let url = seeded_database(&services, "drill_badcreds");
     // The bucket is made while requests are still free; then every request needs real IAM keys.
-    let s3 = StrictS3::start(1);
+    let s3 = common::StrictS3::start(1);
     let made = Command::new("aws").args(["--endpoint-url", &s3.endpoint, "s3", "mb", "s3://chartgen-locked"]).output().unwrap();
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let run = drill(&["--database-url", &url, "--set", "backup.sink=s3,backup.s3.bucket=chartgen-locked", "--s3-endpoint", &s3.endpoint], None);

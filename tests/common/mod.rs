@@ -81,3 +81,46 @@ pub fn template_overlay(file: &str, from: &str, to: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join(file), text.replacen(from, to, 1)).unwrap();
     dir
 }
+
+/// A moto server of its own that checks credentials after `free_actions` requests.
+pub struct StrictS3 {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl StrictS3 {
+    pub fn start(free_actions: u32) -> StrictS3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", free_actions.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server is on PATH (.ci/run installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        StrictS3 { child, endpoint: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// Turns the credential check off again, through moto's own API.
+    pub fn stop_checking(&self) {
+        use std::io::{Read, Write};
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(stream, "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {address}\r\nContent-Length: 3\r\nConnection: close\r\n\r\ninf").unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+}
+
+impl Drop for StrictS3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 /// The drill's stand-in for the store.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct S3Target {
-    /// S3 API endpoint to use instead of the values' (the S3 sink); credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+    /// S3 API endpoint to use instead of the values' (the S3 sink, or Barman's object store); credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
     #[arg(long, value_name = "URL")]
     pub s3_endpoint: Option<String>,
 }

@@ -29,18 +29,6 @@ pub static RULE: Rule = Rule {
     target: Target::Cnpg(check),
 };
 
-/// A retention policy (`^[1-9][0-9]*[dwm]$`) in days, a month being 31 as Barman counts it.
-fn days(policy: &str) -> Option<i64> {
-    let unit = policy.chars().last()?;
-    let n: i64 = policy[..policy.len() - unit.len_utf8()].parse().ok().filter(|n| *n > 0 && *n < 100_000)?;
-    match unit {
-        'd' => Some(n),
-        'w' => Some(7 * n),
-        'm' => Some(31 * n),
-        _ => None,
-    }
-}
-
 /// Where a Cluster's retention policy is: its document, pointer and text,
 /// and the backups that write to it: method and plugin.
 fn retention<'a>(cnpg: &Cnpg<'a>, cluster: &CnpgCluster<'a>) -> Option<(usize, &'static str, &'a str, &'static str)> {
@@ -55,7 +43,7 @@ fn retention<'a>(cnpg: &Cnpg<'a>, cluster: &CnpgCluster<'a>) -> Option<(usize, &
 fn check(cnpg: &Cnpg<'_>, out: &mut Vec<Violation>) {
     for cluster in &cnpg.clusters {
         let Some((document, pointer, policy, method)) = retention(cnpg, cluster) else { continue };
-        let Some(window) = days(policy) else { continue };
+        let Some(window) = crate::scalars::RecoveryWindow::of(policy).map(|w| w.days) else { continue };
         let schedules: Vec<(&str, &str)> = cnpg
             .backups
             .iter()
@@ -86,20 +74,5 @@ fn check(cnpg: &Cnpg<'_>, out: &mut Vec<Violation>) {
         if !out.iter().any(|v| v.document == violation.document && v.pointer == violation.pointer) {
             out.push(violation);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::days;
-
-    #[test]
-    fn a_month_is_31_days_as_barman_counts_it() {
-        assert_eq!(days("30d"), Some(30));
-        assert_eq!(days("4w"), Some(28));
-        assert_eq!(days("1m"), Some(31));
-        assert_eq!(days("0d"), None);
-        assert_eq!(days("7y"), None);
-        assert_eq!(days(""), None);
     }
 }
