@@ -457,6 +457,7 @@ pub fn drill(common: &Common, command: &DrillCommand) -> Result<Output, BadInput
     let verified = steps.last().is_some_and(|s| s.ok && s.job == crate::components::Component::Verify);
     let success = match values.values.backup.method {
         values::BackupMethod::Dump => "the newest dump restores and passes the sanity queries\n",
+        values::BackupMethod::Barman if command.target.verify_only => "the newest base backup restores, the archive's WAL replays to its end, and the sanity queries pass\n",
         values::BackupMethod::Barman => "the archive recovers to the target time: the rows written before it, and none of the changes after it\n",
     };
     text.push_str(if verified { success } else { "the drill failed\n" });

@@ -201,11 +201,8 @@ pub fn flags() -> crate::values::flags::Assignment {
 /// `values` must set the drill's [`flags`].
 pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Target, work: &Path) -> Result<Vec<Step>, BadInput> {
     let values = &loaded.values;
-    if values.backup.method == crate::values::BackupMethod::Barman {
-        if target.verify_only {
-            let origin = loaded.tree.get("backup.method").map_or(crate::diagnostic::Origin::Default, |n| n.origin.clone());
-            return Err(Diagnostic::new(origin, "--verify-only runs the rendered verify job, and with backup.method barman the chart renders none").with_help("drill the point-in-time recovery without --verify-only").into());
-        }
+    let barman = values.backup.method == crate::values::BackupMethod::Barman;
+    if barman && !target.verify_only {
         // The recovered Cluster says where the recovery reads and archives; its target is the drill's.
         let mut values = values.clone();
         values.backup.barman.recovery.enabled = true;
@@ -215,11 +212,17 @@ pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Targe
         return barman::run(&manifests, &target.barman, target.s3.s3_endpoint.as_deref(), target.database_url.as_deref(), work);
     }
     let manifests = Templates::builtin().render(spec, values, release)?;
-    let Some(url) = &target.database_url else {
-        return Err(Diagnostic::plain("the pg_dump drill needs --database-url: the database to back up").into());
+    // Barman's check reads the object store and starts its own server: no database to map.
+    let database = match &target.database_url {
+        Some(url) => database_env(url)?,
+        None if barman => BTreeMap::new(),
+        None => return Err(Diagnostic::plain("the pg_dump drill needs --database-url: the database to back up").into()),
     };
-    let database = database_env(url)?;
-    let sink = target.sink(values.backup.sink);
+    let sink: &dyn SinkOnThisMachine = if barman { &target.s3 } else { target.sink(values.backup.sink) };
+    if barman && values.backup.barman.tier == crate::values::BackupTier::None {
+        let origin = loaded.tree.get("backup.barman.tier").map_or(crate::diagnostic::Origin::Default, |n| n.origin.clone());
+        return Err(Diagnostic::new(origin, "backup.barman.tier is none: the Cluster archives nothing, and the chart renders no point-in-time recovery check").with_help("choose tier daily or pitr").into());
+    }
     if let Some(missing) = sink.missing() {
         return Err(Diagnostic::plain(missing).into());
     }
@@ -240,7 +243,7 @@ pub fn run(spec: &Spec, loaded: &LoadedValues, release: &Release, target: &Targe
         for runnable in runnables(&manifests, job) {
             let mut env: BTreeMap<String, String> = BTreeMap::new();
             env.insert("PATH".into(), path.clone());
-            let unprivileged = root && runnable.script.contains("initdb");
+            let unprivileged = root && runnable.script.contains("pg_ctl");
             for Mount { volume, path: mount, on_claim } in &runnable.mounts {
                 let local = match sink.claim() {
                     // The user's directory is never re-owned: an unprivileged script reads a copy of its dumps.

@@ -46,12 +46,20 @@ pub fn commands(script: &str) -> BTreeSet<String> {
     let mut stack: Vec<Context> = vec![Context::Plain];
     let mut at_start = true;
     let mut word = String::new();
-    let mut finish = |word: &mut String, at_start: &mut bool| {
+    // Inside how many `case` bodies: there a word that ends at `)` in command position is a pattern.
+    let mut cases = 0usize;
+    let mut finish = |word: &mut String, at_start: &mut bool, cases: &mut usize| {
         if word.is_empty() {
             return;
         }
         let is_redirect = word.starts_with('>') || word.starts_with('<') || word.chars().next().is_some_and(|c| c.is_ascii_digit()) && word.contains('>');
-        if *at_start && !is_redirect {
+        if *at_start && (word == "for" || word == "case") {
+            // `for NAME in WORDS` and `case WORD in`: names and words, not commands.
+            *cases += usize::from(word == "case");
+            *at_start = false;
+        } else if *at_start && word == "esac" {
+            *cases = cases.saturating_sub(1);
+        } else if *at_start && !is_redirect {
             let assignment = word.split_once('=').is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
             if !KEYWORDS.contains(&word.as_str()) && !assignment {
                 out.insert(word.rsplit('/').next().unwrap_or(word).to_string());
@@ -102,7 +110,7 @@ pub fn commands(script: &str) -> BTreeSet<String> {
                 i += 1;
                 continue;
             }
-            finish(&mut word, &mut at_start);
+            finish(&mut word, &mut at_start, &mut cases);
             stack.push(Context::Plain);
             at_start = true;
             i += 2;
@@ -134,22 +142,27 @@ pub fn commands(script: &str) -> BTreeSet<String> {
                 }
                 continue;
             }
+            ')' if stack.len() == 1 && cases > 0 && at_start => {
+                word.clear();
+            }
+            // `a|b)`: alternatives of one pattern.
+            '|' if stack.len() == 1 && cases > 0 && at_start && chars[i + 1..].iter().take_while(|c| !c.is_whitespace()).any(|c| *c == ')') => word.push(c),
             ')' if stack.len() > 1 => {
-                finish(&mut word, &mut at_start);
+                finish(&mut word, &mut at_start, &mut cases);
                 stack.pop();
                 at_start = false;
             }
             '&' if word.ends_with('>') || word.ends_with('<') => word.push(c),
             ';' | '|' | '&' | '\n' | '(' | ')' | '`' => {
-                finish(&mut word, &mut at_start);
+                finish(&mut word, &mut at_start, &mut cases);
                 at_start = true;
             }
-            ' ' | '\t' => finish(&mut word, &mut at_start),
+            ' ' | '\t' => finish(&mut word, &mut at_start, &mut cases),
             _ => word.push(c),
         }
         i += 1;
     }
-    finish(&mut word, &mut at_start);
+    finish(&mut word, &mut at_start, &mut cases);
     out.retain(|name| !functions.contains(name) && !name.ends_with("()"));
     out
 }
@@ -187,6 +200,20 @@ mod tests {
     fn functions_here_documents_and_expansions_are_not_commands() {
         let found = commands("fail() {\n  echo \"$1\" >&2\n}\nop=${x%% *}\ncat <<END\nnot a command\nEND\nfail x\n");
         assert_eq!(found.into_iter().collect::<Vec<_>>(), ["cat", "echo"]);
+    }
+
+    #[test]
+    fn loop_variables_loop_words_and_case_patterns_are_not_commands() {
+        let found = commands("for part in $parts a b; do
+  case $part in
+    */data.tar.gz) tar -xzf \"$part\" ;;
+    *.history|x) cp a b ;;
+    *) fail \"no\" ;;
+  esac
+done
+sort x
+");
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), ["cp", "fail", "sort", "tar"]);
     }
 
 }

@@ -422,11 +422,11 @@ fn cloudnative_pg_credentials_need_the_basic_auth_keys() {
 }
 
 #[test]
-fn the_drill_refuses_verify_only_with_barman_which_renders_no_verify_job() {
-    let run = chartgen(&["drill", "--verify-only", "--s3-endpoint", "http://127.0.0.1:1", "--set", BARMAN]);
+fn the_pitr_check_of_tier_none_is_refused_where_the_tier_is_set() {
+    let run = chartgen(&["drill", "--verify-only", "--s3-endpoint", "http://127.0.0.1:1", "--set", &format!("{BARMAN},backup.barman.tier=none")]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.is_empty());
-    assert_mentions(&run, &["--set:1:60", "--verify-only runs the rendered verify job, and with backup.method barman the chart renders none", "help: drill the point-in-time recovery without --verify-only"]);
+    assert_mentions(&run, &["--set:1:", "backup.barman.tier is none: the Cluster archives nothing, and the chart renders no point-in-time recovery check", "help: choose tier daily or pitr"]);
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn every_combination_of_the_builtin_spec_passes() {
     let run = check(&[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.trim_end().ends_with(" ms (built-in certctl example)"), "{}", run.stdout);
-    assert!(run.stdout.contains("394 combinations, 2583 documents, 1 runbook, 0 findings in "), "{}", run.stdout);
+    assert!(run.stdout.contains("506 combinations, 3403 documents, 1 runbook, 0 findings in "), "{}", run.stdout);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn a_stale_golden_fails_with_a_diff() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("error[golden-mismatch]"), "{}", run.stdout);
     assert!(run.stdout.contains("      -    type: RollingUpdate\n") && run.stdout.contains("      +    type: OnDelete\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("394 combinations, 2583 documents, 1 runbook, 1 finding in"), "{}", run.stdout);
+    assert!(run.stdout.contains("506 combinations, 3403 documents, 1 runbook, 1 finding in"), "{}", run.stdout);
 }
 
 #[test]
@@ -252,7 +252,7 @@ fn list_prints_each_combination_with_its_flags() {
     assert!(run.stdout.contains("backup+sink-s3 "), "{}", run.stdout);
     let line = run.stdout.lines().find(|l| l.starts_with("backup+sink-s3 ")).unwrap();
     assert!(line.ends_with("backup.enabled=true backup.method=dump backup.sink=s3 backup.verify.enabled=false migrations.viaHook=false monitoring.prometheusRules.enabled=false networkPolicy.enabled=false postgresql.auth.create=false postgresql.enabled=true postgresql.provider=statefulset"), "{line}");
-    assert!(run.stdout.ends_with("394 combinations\n"));
+    assert!(run.stdout.ends_with("506 combinations\n"));
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn pairwise_checks_fewer_combinations() {
     let run = check(&["--list", "--strategy", "pairwise"]);
     assert_eq!(run.code, 0);
     let count: usize = run.stdout.lines().last().unwrap().split(' ').next().unwrap().parse().unwrap();
-    // Every pair of values of two flags, against 394 for every combination.
+    // Every pair of values of two flags, against 506 for every combination.
     assert!(count < 30, "{count}");
     assert_eq!(check(&["--strategy", "pairwise"]).code, 0);
 }

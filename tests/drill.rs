@@ -310,15 +310,6 @@ fn the_drill_never_changes_the_owner_of_the_pvc_directory() {
     assert_eq!((owner(dir.path()), owner(&mine)), before);
 }
 
-/// A copy of the built-in spec with other sanity queries, in its own directory.
-fn spec_with_queries(dir: &tempfile::TempDir, queries: &str) -> String {
-    let spec = std::fs::read_to_string(common::root().join("fixtures/specs/certctl.yaml")).unwrap();
-    let start = spec.find("sanityQueries:").unwrap();
-    let end = spec.find("\ncheck:").unwrap();
-    let text = format!("{}sanityQueries:\n{queries}\n", &spec[..start]) + &spec[end..spec.find("  golden:").unwrap()];
-    common::display(&common::temp_file(dir, "chartgen.yaml", text.as_bytes()))
-}
-
 #[test]
 #[ignore = "needs PostgreSQL and moto: CHARTGEN_DATABASE_URL and CHARTGEN_S3_ENDPOINT (bash .ci/run starts them)"]
 fn a_sanity_query_that_returns_anything_but_one_number_fails_with_valid_json() {
@@ -334,7 +325,7 @@ fn a_sanity_query_that_returns_anything_but_one_number_fails_with_valid_json() {
     for (sql, said) in cases {
         let dir = tempfile::tempdir().unwrap();
         let query = format!("  - name: odd\n    sql: {}\n    expect: \"> 0\"", serde_json::to_string(sql).unwrap());
-        let spec = spec_with_queries(&dir, &query);
+        let spec = common::spec_with_queries(&dir, &query);
         let pvc = pvc_dir();
         let run = drill(&["--spec", &spec, "--database-url", &url, "--pvc-dir", pvc.path().to_str().unwrap()], None);
         assert_eq!(run.code, 1, "{sql}: {}", run.stdout);
@@ -352,7 +343,7 @@ fn numbers_are_compared_as_numbers() {
     let url = seeded_database(&services, "drill_numbers");
     let dir = tempfile::tempdir().unwrap();
     // As strings, "9" > "10" and "137" < "42"; as numbers neither holds.
-    let spec = spec_with_queries(&dir, "  - name: ten\n    sql: SELECT 10\n    expect: \"> 9\"\n  - name: agents\n    sql: SELECT count(*) FROM agents\n    expect: \">= 42\"");
+    let spec = common::spec_with_queries(&dir, "  - name: ten\n    sql: SELECT 10\n    expect: \"> 9\"\n  - name: agents\n    sql: SELECT count(*) FROM agents\n    expect: \">= 42\"");
     let pvc = pvc_dir();
     let run = drill(&["--spec", &spec, "--database-url", &url, "--pvc-dir", pvc.path().to_str().unwrap()], None);
     assert_eq!(run.code, 0, "{}", run.stdout);

@@ -1,7 +1,8 @@
-//! The point-in-time recovery drill (`backup.method=barman`) against real
-//! components: PostgreSQL's server programs, Barman's cloud tools
-//! (`CHARTGEN_BARMAN_BIN`) and a local S3 endpoint (`CHARTGEN_S3_ENDPOINT`,
-//! moto), all provided by `.ci/run`.
+//! The point-in-time recovery drill (`backup.method=barman`) and the chart's
+//! scheduled PITR check against real components: PostgreSQL's server
+//! programs, Barman's cloud tools (`CHARTGEN_BARMAN_BIN`), the aws command
+//! and a local S3 endpoint (`CHARTGEN_S3_ENDPOINT`, moto), all provided by
+//! `.ci/run`.
 
 mod common;
 
@@ -160,4 +161,67 @@ fn a_server_that_does_not_archive_as_the_chart_says_is_refused() {
     assert!(run.stdout.contains("FAIL backup/source"), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("does not archive to {existing}/{SERVER}")), "{}", run.stdout);
     assert!(run.stdout.contains("or leave out --database-url for a scratch server"), "{}", run.stdout);
+}
+
+/// The verify job's JSON line.
+fn verdict(run: &common::Run) -> serde_json::Value {
+    run.stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok().filter(serde_json::Value::is_object))
+        .unwrap_or_else(|| panic!("the check printed no JSON line:\n{}", run.stdout))
+}
+
+#[test]
+#[ignore = "needs PostgreSQL, Barman's cloud tools, aws and moto: CHARTGEN_BARMAN_BIN and CHARTGEN_S3_ENDPOINT (bash .ci/run provides them)"]
+fn the_scheduled_pitr_check_passes_on_a_good_archive_and_fails_on_a_stale_or_damaged_one() {
+    let s3 = s3();
+    bucket(&s3, "chartgen-pitr");
+    let destination = fresh("checked");
+    let made = drill(&s3, &destination, &[]);
+    assert_eq!(made.code, 0, "{}", made.stdout);
+    // The drill's rows live in the postgres database: the check's sanity query counts them.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = common::spec_with_queries(&dir, "  - name: drill-rows\n    sql: SELECT count(*) FROM chartgen_drill.pitr\n    expect: \"> 0\"");
+    let check = |extra: &str| {
+        let set = format!("postgresql.provider=cnpg,backup.enabled=true,backup.method=barman,backup.barman.objectStore.destinationPath={destination},postgresql.auth.database=postgres{extra}");
+        let run = common::chartgen(&["--spec", &spec, "drill", "--verify-only", "--set", &set, "--s3-endpoint", &s3]);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        run
+    };
+    let good = check("");
+    eprintln!("{}", good.stdout);
+    assert_eq!(good.code, 0, "{}\n{}", good.stdout, good.stderr);
+    let result = verdict(&good);
+    assert_eq!(result["ok"], true, "{result}");
+    // Replayed to the end of the archive: every row the drill left, after its deletes.
+    assert_eq!(result["queries"][0]["value"], "1700", "{result}");
+    assert!(result["walSegments"].as_u64().unwrap() >= 1, "{result}");
+    assert!(good.stdout.contains("the archive's WAL replays to its end"), "{}", good.stdout);
+
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let stale = check(",backup.rpo=1s");
+    assert_eq!(stale.code, 1, "{}", stale.stdout);
+    let result = verdict(&stale);
+    assert_eq!(result["ok"], false, "{result}");
+    assert!(result["error"].as_str().unwrap().contains("more than the RPO of 1s: the archive is stale"), "{result}");
+
+    // The newest archived segment, cut in half.
+    let wals = format!("{destination}/{SERVER}/wals/");
+    let listing = Command::new("aws").args(["--endpoint-url", &s3, "s3", "ls", "--recursive", &wals]).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let newest = listing.lines().filter_map(|l| l.split_whitespace().last()).filter(|k| k.ends_with(".gz") && !k.contains(".backup") && !k.contains(".history")).max().expect("the drill archived WAL").to_string();
+    let bucket_url = format!("s3://{}", destination.trim_start_matches("s3://").split('/').next().unwrap());
+    let local = tempfile::NamedTempFile::new().unwrap();
+    let got = Command::new("aws").args(["--endpoint-url", &s3, "s3", "cp", &format!("{bucket_url}/{newest}"), local.path().to_str().unwrap()]).output().unwrap();
+    assert!(got.status.success());
+    let bytes = std::fs::read(local.path()).unwrap();
+    std::fs::write(local.path(), &bytes[..bytes.len() / 2]).unwrap();
+    let put = Command::new("aws").args(["--endpoint-url", &s3, "s3", "cp", local.path().to_str().unwrap(), &format!("{bucket_url}/{newest}")]).output().unwrap();
+    assert!(put.status.success());
+    let damaged = check("");
+    assert_eq!(damaged.code, 1, "{}", damaged.stdout);
+    let result = verdict(&damaged);
+    let segment = newest.rsplit('/').next().unwrap().trim_end_matches(".gz");
+    assert!(result["error"].as_str().unwrap().contains(&format!("WAL segment {segment} in {destination}/{SERVER} does not decompress")), "{result}");
 }

@@ -364,6 +364,14 @@ fn write_hunk(condition: &Condition, (when, otherwise): &(Vec<&Unit>, Vec<&Unit>
     } else if when.is_empty() {
         out.push(format!("{pad}{{{{- if {} }}}}", condition.fails));
         out.extend(otherwise);
+    } else if let Some((test, body)) = folded_merge(condition, &when, &otherwise) {
+        out.push(format!("{pad}{{{{- if {test} }}}}"));
+        out.extend(body);
+    } else if let Some((test, then, or_else)) = folded_else(condition, &when, &otherwise) {
+        out.push(format!("{pad}{{{{- if {test} }}}}"));
+        out.extend(then.iter().cloned());
+        out.push(format!("{pad}{{{{- else }}}}"));
+        out.extend(or_else.iter().cloned());
     } else {
         out.push(format!("{pad}{{{{- if {} }}}}", condition.holds));
         out.extend(when);
@@ -394,6 +402,64 @@ fn folded<'a>(condition: &Condition, when: &'a [String], otherwise: &'a [String]
     // `and a (and b c)` reads as `and a b c`.
     let rest = test.strip_prefix(&format!("{operator} ")).map_or_else(|| operand(test), str::to_string);
     Some((format!("{operator} {} {rest}", operand(outer)), body))
+}
+
+/// One test for a conditional whose one side is a lone `if` on another flag
+/// and whose other side is like that `if`'s body: `or` of the two tests, and
+/// the body merged with the other side, when that shares lines.
+fn folded_merge(condition: &Condition, when: &[String], otherwise: &[String]) -> Option<(String, Vec<String>)> {
+    let (test, merged, opposite) = match (lone_if(when), lone_if(otherwise)) {
+        (Some((test, body)), _) => (test, merge_two(condition, &body.join("\n"), &otherwise.join("\n")), &condition.fails),
+        (None, Some((test, body))) => (test, merge_two(condition, &when.join("\n"), &body.join("\n")), &condition.holds),
+        (None, None) => return None,
+    };
+    let merged = lines(&merged);
+    // Worth it only when the two bodies share lines.
+    if merged.len() + 2 >= when.len() + otherwise.len() {
+        return None;
+    }
+    let operand = |test: &str| if test.contains(' ') { format!("({test})") } else { test.to_string() };
+    Some((format!("or {} {}", operand(opposite), operand(test)), merged))
+}
+
+/// One `if`/`else` for a conditional whose one side is an `if`/`else` on
+/// another flag and whose other side is one of that `if`'s branches.
+fn folded_else<'a>(condition: &Condition, when: &'a [String], otherwise: &'a [String]) -> Option<(String, &'a [String], &'a [String])> {
+    let operand = |test: &str| if test.contains(' ') { format!("({test})") } else { test.to_string() };
+    let (own, opposite, (test, then, or_else), other) = match (if_else(when), if_else(otherwise)) {
+        (Some(inner), _) => (&condition.holds, &condition.fails, inner, otherwise),
+        (None, Some(inner)) => (&condition.fails, &condition.holds, inner, when),
+        (None, None) => return None,
+    };
+    if other == or_else {
+        Some((format!("and {} {}", operand(own), operand(test)), then, or_else))
+    } else if other == then {
+        Some((format!("or {} {}", operand(opposite), operand(test)), then, or_else))
+    } else {
+        None
+    }
+}
+
+/// The test and branches of lines that are one `{{- if }}` block with one `else`.
+fn if_else(lines: &[String]) -> Option<(&str, &[String], &[String])> {
+    let [first, body @ .., last] = lines else { return None };
+    let test = first.trim().strip_prefix("{{- if ")?.strip_suffix(" }}")?;
+    if last.trim() != "{{- end }}" || piece_end(lines, 0) != lines.len() {
+        return None;
+    }
+    let mut depth = 0isize;
+    let mut split = None;
+    for (i, line) in body.iter().enumerate() {
+        if depth == 0 && line.trim_start().starts_with("{{- else") {
+            if split.is_some() || line.trim() != "{{- else }}" {
+                return None;
+            }
+            split = Some(i);
+        }
+        depth += depth_change(line);
+    }
+    let split = split?;
+    Some((test, &body[..split], &body[split + 1..]))
 }
 
 /// The test and body of lines that are one `{{- if }}` block without an `else`.

@@ -31,7 +31,8 @@ const IMAGES: &[(&[&str], &[&str])] = &[
         &[
             "pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "psql", "pg_ctl", "initdb", "postgres", "createdb", "dropdb",
             "date", "wc", "ls", "grep", "sort", "tail", "head", "rm", "mv", "cp", "cat", "sleep", "mkdir", "find", "tr",
-            "cut", "awk", "sed", "stat", "touch", "env", "gzip", "basename", "dirname", "id", "chmod", "du", "df", "mktemp",
+            "cut", "awk", "sed", "stat", "touch", "env", "gzip", "gunzip", "tar", "basename", "dirname", "id", "chmod", "du", "df",
+            "mktemp",
         ],
     ),
     (

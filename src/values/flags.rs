@@ -184,7 +184,8 @@ pub fn model_flags() -> &'static [Flag] {
                 .value_when(BackupMethod::Barman, "postgresql.provider", Provider::Cnpg),
             Flag::choice("backup.sink", &[Sink::Pvc, Sink::S3]).when("backup.method", BackupMethod::Dump),
             Flag::bool("backup.pvc.create").when("backup.sink", Sink::Pvc),
-            Flag::bool("backup.verify.enabled").when("backup.method", BackupMethod::Dump),
+            // The restore check of either method: a dump restored, or a base backup and its WAL replayed.
+            Flag::bool("backup.verify.enabled").when("backup.enabled", true),
             Flag::choice("backup.barman.tier", &[BackupTier::Pitr, BackupTier::Daily, BackupTier::None]).when("backup.method", BackupMethod::Barman),
             Flag::choice("backup.barman.integration", &[BarmanIntegration::Plugin, BarmanIntegration::InTree]).when_any("backup.barman.tier", [BackupTier::Pitr, BackupTier::Daily]),
             Flag::bool("backup.barman.recovery.enabled").when("backup.barman.tier", BackupTier::Pitr),

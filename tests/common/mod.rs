@@ -124,3 +124,12 @@ impl Drop for StrictS3 {
         let _ = self.child.kill();
     }
 }
+
+/// A copy of the built-in spec with other sanity queries, in its own directory.
+pub fn spec_with_queries(dir: &tempfile::TempDir, queries: &str) -> String {
+    let spec = std::fs::read_to_string(root().join("fixtures/specs/certctl.yaml")).unwrap();
+    let start = spec.find("sanityQueries:").unwrap();
+    let end = spec.find("\ncheck:").unwrap();
+    let text = format!("{}sanityQueries:\n{queries}\n", &spec[..start]) + &spec[end..spec.find("  golden:").unwrap()];
+    display(&temp_file(dir, "chartgen.yaml", text.as_bytes()))
+}

@@ -85,6 +85,36 @@ Jobs are found by owner, so runs started by hand from the CronJob count too. */}
   "\", condition=\"true\"} == 1))" }}
 {{- end }}
 
+{{/* Compiled from the `archive_egress` macro of the chartgen templates. */}}
+{{- define "certctl.archiveEgress" -}}
+{{- $root := index . 0 -}}
+{{- if ne $root.Values.backup.method "dump" }}
+# The object store is known by name only: any address, on the endpoint's port.
+- ports:
+    - protocol: TCP
+      port: {{ include "certctl.endpointPort" $root.Values.backup.barman.objectStore.endpointURL }}
+{{- end }}
+{{- end }}
+
+{{/* Compiled from the `archive_env` macro of the chartgen templates. */}}
+{{- define "certctl.archiveEnv" -}}
+{{- $root := index . 0 -}}
+- name: DESTINATION_PATH
+  value: {{ $root.Values.backup.barman.objectStore.destinationPath | toJson }}
+- name: SERVER_NAME
+  value: {{ include "certctl.componentName" (list $root "postgresql" 50) | toJson }}
+- name: S3_ENDPOINT
+  value: {{ $root.Values.backup.barman.objectStore.endpointURL | toJson }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef: {name: {{ $root.Values.backup.barman.objectStore.credentialsSecret.name | toJson }}, key: {{ $root.Values.backup.barman.objectStore.credentialsSecret.accessKeyIdKey | toJson }}}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ $root.Values.backup.barman.objectStore.credentialsSecret.name | toJson }}, key: {{ $root.Values.backup.barman.objectStore.credentialsSecret.secretAccessKeyKey | toJson }}}
+- name: HOME
+  value: /tmp
+{{- end }}
+
 {{/* Compiled from the `cluster_instances` macro of the chartgen templates. */}}
 {{- define "certctl.clusterInstances" -}}
 {{- $root := index . 0 -}}
