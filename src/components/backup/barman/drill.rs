@@ -335,8 +335,8 @@ impl<'a> Server<'a> {
     }
 
     fn sql(&self, sql: &str) -> Result<String, Failure> {
-        let args = ["--host", &self.socket.display().to_string(), "--port", &self.port.to_string(), "--username", "postgres", "--dbname", "postgres", "--no-psqlrc", "--tuples-only", "--no-align", "--quiet", "--set", "ON_ERROR_STOP=1", "--command", sql]
-            .map(str::to_string);
+        let mut args: Vec<String> = ["--host", &self.socket.display().to_string(), "--port", &self.port.to_string(), "--username", "postgres", "--dbname", "postgres"].map(str::to_string).into();
+        args.extend(psql_args(sql));
         self.runner.run(&self.bin.join("psql"), &args).map(|out| out.trim().to_string())
     }
 
@@ -354,6 +354,11 @@ impl Drop for Server<'_> {
     }
 }
 
+/// psql's options for one statement whose output is the bare result.
+fn psql_args(sql: &str) -> Vec<String> {
+    ["--no-psqlrc", "--tuples-only", "--no-align", "--quiet", "--set", "ON_ERROR_STOP=1", "--command", sql].map(str::to_string).into()
+}
+
 /// The connection of a server the user runs.
 struct Existing {
     env: BTreeMap<&'static str, String>,
@@ -362,7 +367,7 @@ struct Existing {
 impl Existing {
     fn sql(&self, bin: &Path, runner: &Runner, sql: &str) -> Result<String, Failure> {
         let mut command = Command::new(bin.join("psql"));
-        command.args(["--no-psqlrc", "--tuples-only", "--no-align", "--quiet", "--set", "ON_ERROR_STOP=1", "--command", sql]).env_clear().envs(&runner.env).envs(&self.env);
+        command.args(psql_args(sql)).env_clear().envs(&runner.env).envs(&self.env);
         let output = command.output().map_err(|e| format!("cannot run psql: {e}"))?;
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
@@ -726,10 +731,8 @@ impl Drill<'_> {
         let (reads, own) = self.archives.recovery.clone().map_or_else(|| (self.archives.source.clone(), None), |(reads, own)| (reads, Some(own)));
         let backups = self.barman.backups(&reads)?;
         let backup = backup_for(&backups, target)?;
+        // The drill's own work directory is new, so this one is too.
         let data = self.work.join("restored");
-        if data.exists() && std::fs::read_dir(&data).is_ok_and(|mut d| d.next().is_some()) {
-            return Err(format!("{} is not empty: the drill restores only into a fresh directory", data.display()));
-        }
         self.barman.run("barman-cloud-restore", &reads, &[], &[backup.id.clone(), data.display().to_string()])?;
         let server = Server::new(self.pg_bin, data, self.work, self.runner)?;
         let restore_command = self.barman.command_line("barman-cloud-wal-restore", &reads, &[], "%f %p");
