@@ -47,6 +47,8 @@ rule_codes! {
     CG104 "pg-dump-shape" Backups,
     CG105 "dump-integrity" Backups,
     CG106 "atomic-rename" Backups,
+    CG107 "velero-ttl" Backups,
+    CG108 "velero-database-volumes" Backups,
     CG201 "image-tools" Images,
     CG202 "image-pinned" Images,
     CG301 "secret-env" Secrets,

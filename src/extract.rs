@@ -177,6 +177,11 @@ pub const BARMAN_CLOUD_GROUP: &str = "barmancloud.cnpg.io";
 /// The barman-cloud plugin's name, as a Cluster's `plugins[].name` and a backup's `pluginConfiguration.name` give it.
 pub const BARMAN_CLOUD_PLUGIN: &str = "barman-cloud.cloudnative-pg.io";
 
+/// The API group of Velero's resources (Schedule, Backup).
+pub const VELERO_GROUP: &str = "velero.io";
+/// The label by which Velero leaves an object out of every backup, whatever the selectors say.
+pub const VELERO_EXCLUDE_LABEL: &str = "velero.io/exclude-from-backup";
+
 /// The API group of an object's `apiVersion` (empty for the core group).
 pub fn api_group(object: &Value) -> &str {
     object["apiVersion"].as_str().and_then(|v| v.rsplit_once('/')).map_or("", |(group, _)| group)
@@ -201,6 +206,48 @@ pub fn pod_template_labels(object: &Value) -> Option<Cow<'_, serde_json::Map<Str
             Some(Cow::Owned(labels))
         }
         _ => None,
+    }
+}
+
+/// Whether a label selector (`matchLabels` and `matchExpressions`) selects an object with `labels`.
+pub fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value>) -> bool {
+    let by_label = selector["matchLabels"].as_object().into_iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
+    let by_expression = selector["matchExpressions"].as_array().into_iter().flatten().all(|requirement| {
+        let value = requirement["key"].as_str().and_then(|key| labels.get(key));
+        let listed = || requirement["values"].as_array().is_some_and(|values| value.is_some_and(|v| values.contains(v)));
+        match requirement["operator"].as_str() {
+            Some("In") => listed(),
+            Some("NotIn") => !listed(),
+            Some("Exists") => value.is_some(),
+            Some("DoesNotExist") => value.is_none(),
+            _ => false,
+        }
+    });
+    by_label && by_expression
+}
+
+/// The PersistentVolumeClaims a workload makes, by name, with their labels:
+/// a StatefulSet's claim templates (which also get its selector's labels),
+/// a CloudNativePG Cluster's instance volumes (its inherited labels, and the
+/// operator's).
+pub fn claim_templates(object: &Value) -> Vec<(&str, serde_json::Map<String, Value>)> {
+    match object["kind"].as_str() {
+        Some("StatefulSet") => object["spec"]["volumeClaimTemplates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|claim| {
+                let mut labels = claim["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+                labels.extend(object["spec"]["selector"]["matchLabels"].as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
+                (claim["metadata"]["name"].as_str().unwrap_or_default(), labels)
+            })
+            .collect(),
+        Some("Cluster") if is_cnpg(object) => {
+            let mut labels = object["spec"]["inheritedMetadata"]["labels"].as_object().cloned().unwrap_or_default();
+            labels.insert("cnpg.io/cluster".into(), object["metadata"]["name"].clone());
+            vec![(object["metadata"]["name"].as_str().unwrap_or_default(), labels)]
+        }
+        _ => Vec::new(),
     }
 }
 

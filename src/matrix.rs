@@ -193,8 +193,8 @@ mod tests {
         // with CloudNativePG also barman: tier pitr (recovery 2 ways) or daily, each with integration 2 ways,
         // or none, which archives nothing, so the integration is not varied = 2 * (2 + 1) + 1 = 7, with
         // verify 2 ways (a flag depends on one other, so it varies under tier none too, to no effect) = 14.
-        // viaHook 2; rules 2; network policies 2.
-        assert_eq!(combinations.len(), ((1 + 2) * 7 + 2 * (7 + 14)) * 2 * 2 * 2);
+        // viaHook 2; rules 2; network policies 2; Velero 2.
+        assert_eq!(combinations.len(), ((1 + 2) * 7 + 2 * (7 + 14)) * 2 * 2 * 2 * 2);
         let (enabled, sink) = (crate::values::flags::ValuePath::parse("backup.enabled"), crate::values::flags::ValuePath::parse("backup.sink"));
         assert!(combinations.iter().all(|c| c.flags.get(&enabled) == Some(&true.into()) || c.flags.get(&sink).is_none()));
     }

@@ -174,7 +174,7 @@ impl CronSchedule {
         let fields = text.split_whitespace().count();
         if !text.starts_with('@') && fields == 6 {
             let dropped = text.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
-            return Err(format!("`{text}` has 6 fields, a cron schedule has 5; help: a CronJob takes five fields with no seconds; drop the first field: \"{dropped}\""));
+            return Err(format!("`{text}` has 6 fields, a cron schedule has 5; help: a CronJob and a Velero Schedule take five fields with no seconds; drop the first field: \"{dropped}\""));
         }
         let cron = parse_cron(text, CronFields::Five)?;
         Ok(CronSchedule { text: text.to_string(), cron })
@@ -378,6 +378,76 @@ impl<const ZERO: bool> JsonSchema for Duration<ZERO> {
         }
     }
 }
+
+/// A duration as Go's `time.ParseDuration` reads it (`720h`, `1h30m`,
+/// `90s`), longer than zero: what Velero reads a Schedule's `ttl` with.
+/// Each unit at most once and from hours down, the digits bounded so that
+/// the total stays within Go's 64-bit nanoseconds and no fraction is below a
+/// nanosecond (a non-zero digit is then a duration longer than zero); Go has
+/// no unit above `h`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct GoDuration {
+    text: String,
+    value: std::time::Duration,
+}
+
+/// The grammar of [`GoDuration`].
+pub const GO_DURATION_PATTERN: &str = r"^([0-9]{1,6}(\.[0-9]{1,9})?h)?([0-9]{1,6}(\.[0-9]{1,9})?m)?([0-9]{1,6}(\.[0-9]{1,9})?s)?([0-9]{1,6}(\.[0-9]{1,6})?ms)?([0-9]{1,6}(\.[0-9]{1,3})?(us|µs))?([0-9]{1,6}ns)?$";
+
+impl GoDuration {
+    pub fn value(&self) -> std::time::Duration {
+        self.value
+    }
+}
+
+impl FromStr for GoDuration {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let help = "; help: write a number and a unit (h, m, s, ms, us, ns), for example \"720h\" or \"1h30m\"";
+        static RE: OnceLock<Regex> = OnceLock::new();
+        if text.is_empty() || !regex(&RE, GO_DURATION_PATTERN).is_match(text) {
+            // The usual mistake: a duration in Prometheus' or CloudNativePG's notation, with days or weeks.
+            if let Ok(duration) = text.parse::<Duration>() {
+                let seconds = duration.value().as_secs();
+                let (hours, minutes, seconds) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+                let go = [(hours, "h"), (minutes, "m"), (seconds, "s")].iter().filter(|(n, _)| *n > 0).map(|(n, unit)| format!("{n}{unit}")).collect::<String>();
+                return Err(format!("`{text}` is not a Go duration: Go has no unit above `h`; help: write \"{go}\""));
+            }
+            return Err(format!("`{text}` is not a Go duration{help}"));
+        }
+        let mut nanos = 0f64;
+        let mut rest = text;
+        while !rest.is_empty() {
+            let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+            let number: f64 = rest[..digits].parse().map_err(|_| format!("`{text}` is not a Go duration{help}"))?;
+            let unit_end = rest[digits..].find(|c: char| c.is_ascii_digit()).map_or(rest.len(), |i| digits + i);
+            let scale = match &rest[digits..unit_end] {
+                "h" => 3.6e12,
+                "m" => 6e10,
+                "s" => 1e9,
+                "ms" => 1e6,
+                "us" | "µs" => 1e3,
+                _ => 1.0,
+            };
+            nanos += number * scale;
+            rest = &rest[unit_end..];
+        }
+        if !text.contains(|c: char| ('1'..='9').contains(&c)) {
+            return Err(format!("`{text}` is zero; help: give a duration longer than zero, for example \"720h\""));
+        }
+        Ok(GoDuration { text: text.to_string(), value: std::time::Duration::from_nanos(nanos as u64) })
+    }
+}
+
+impl fmt::Display for GoDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+// A non-zero digit somewhere: the duration is longer than zero.
+text_type!(GoDuration, "A Go duration such as \"720h\" or \"1h30m\" (no `d`).", serde_json::json!({ "allOf": [{ "pattern": GO_DURATION_PATTERN }, { "pattern": "[1-9]" }] }));
 
 /// A Kubernetes resource quantity (`20Gi`, `500m`, `1.5`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1057,6 +1127,20 @@ pub fn human(span: Span) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations_are_read_as_go_reads_them_and_days_get_their_hours() {
+        for (text, nanos) in [("720h", 720 * 3_600_000_000_000u64), ("1h30m", 5_400_000_000_000), ("1.5h", 5_400_000_000_000), ("90s", 90_000_000_000), ("5µs", 5_000), ("5us", 5_000), ("0.5ms", 500_000), ("100ns", 100)] {
+            assert_eq!(text.parse::<GoDuration>().map(|d| d.value().as_nanos()), Ok(u128::from(nanos)), "{text}");
+        }
+        assert_eq!("30d".parse::<GoDuration>().unwrap_err(), "`30d` is not a Go duration: Go has no unit above `h`; help: write \"720h\"");
+        assert_eq!("1w1d2m".parse::<GoDuration>().unwrap_err(), "`1w1d2m` is not a Go duration: Go has no unit above `h`; help: write \"192h2m\"");
+        for text in ["", "0h", "0h0m", "90", "1h1h", "30m1h", "1e3h", "-1h", "1.h"] {
+            assert!(text.parse::<GoDuration>().is_err(), "{text}");
+        }
+    }
+
 
     #[test]
     fn a_recovery_window_counts_a_month_as_31_days_as_barman_does() {
@@ -1069,7 +1153,6 @@ mod tests {
         assert_eq!(window(""), None);
     }
 
-    use super::*;
 
     #[test]
     fn a_six_field_schedule_suggests_dropping_the_seconds() {

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::diagnostic::{nearest, BadInput, Diagnostic};
-use crate::extract::{is_cnpg, pod_spec, pod_template_labels, Manifest, BARMAN_CLOUD_PLUGIN};
+use crate::extract::{is_cnpg, pod_spec, pod_template_labels, selector_matches, Manifest, BARMAN_CLOUD_PLUGIN};
 
 /// The Kubernetes version whose API types the core schemas come from.
 pub const KUBERNETES_VERSION: &str = "1.33";
@@ -604,23 +604,6 @@ pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, Str
         }
     }
     out
-}
-
-/// Whether a label selector (`matchLabels` and `matchExpressions`) selects a pod with `labels`.
-fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value>) -> bool {
-    let by_label = selector["matchLabels"].as_object().into_iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
-    let by_expression = selector["matchExpressions"].as_array().into_iter().flatten().all(|requirement| {
-        let value = requirement["key"].as_str().and_then(|key| labels.get(key));
-        let listed = || requirement["values"].as_array().is_some_and(|values| value.is_some_and(|v| values.contains(v)));
-        match requirement["operator"].as_str() {
-            Some("In") => listed(),
-            Some("NotIn") => !listed(),
-            Some("Exists") => value.is_some(),
-            Some("DoesNotExist") => value.is_none(),
-            _ => false,
-        }
-    });
-    by_label && by_expression
 }
 
 #[cfg(test)]

@@ -416,6 +416,23 @@ fn a_stale_alert_shorter_than_the_schedule_s_gap_is_refused() {
 }
 
 #[test]
+fn a_velero_ttl_in_days_is_refused_with_its_hours() {
+    let run = rejected(&["--set", "velero.enabled=true,velero.ttl=30d"]);
+    assert_mentions(&run, &["--set:1:32", "`velero.ttl`: `30d` is not a Go duration: Go has no unit above `h`", "help: write \"720h\"", "1 error"]);
+}
+
+#[test]
+fn velero_backups_that_expire_or_alert_before_the_next_one_are_refused_together() {
+    let run = rejected(&["--set", "velero.enabled=true,velero.schedule=0 3 * * 0,velero.ttl=48h"]);
+    assert_mentions(&run, &[
+        "`velero.maxAge` is 26h, but the schedule \"0 3 * * 0\" leaves 7d between backups",
+        "`velero.ttl` is 48h, but the schedule \"0 3 * * 0\" leaves 7d between backups (from 2026-01-04 03:00 UTC): each backup expires before the next one is taken",
+        "set velero.ttl to more than 168h, such as \"720h\"",
+        "2 errors",
+    ]);
+}
+
+#[test]
 fn cloudnative_pg_credentials_need_the_basic_auth_keys() {
     let run = rejected(&["--set", "postgresql.provider=cnpg,postgresql.auth.existingSecret=app-db,postgresql.auth.usernameKey=user,postgresql.auth.passwordKey=pass"]);
     assert_mentions(&run, &["`postgresql.auth.usernameKey` is `user`, but CloudNativePG reads the credentials from a basic-auth Secret's `username` key", "`postgresql.auth.passwordKey` is `pass`", "2 errors"]);

@@ -45,7 +45,7 @@ fn the_built_in_example_checks_from_any_directory() {
     let run = chartgen_in(dir.path(), &["check"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.trim_end().ends_with("(built-in certctl example)"), "{}", run.stdout);
-    assert!(run.stdout.contains("506 combinations") && run.stdout.contains("1 runbook"), "{}", run.stdout);
+    assert!(run.stdout.contains("1010 combinations") && run.stdout.contains("1 runbook"), "{}", run.stdout);
 }
 
 #[test]

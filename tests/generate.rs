@@ -146,7 +146,7 @@ fn check_fails_with_a_diff_and_the_fixing_command_when_stale() {
     assert!(run.stdout.contains("--- a/templates/backup-pvc.yaml\n+++ b/templates/backup-pvc.yaml"), "{}", run.stdout);
     assert!(run.stdout.contains("-    - ReadWriteMany\n+    - ReadWriteOnce"), "{}", run.stdout);
     assert!(run.stdout.contains("templates/stray.yaml: not generated"), "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("2 of 33 files differ; run `chartgen generate --out {}`", dir.path().display())), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("2 of 34 files differ; run `chartgen generate --out {}`", dir.path().display())), "{}", run.stdout);
     assert!(std::fs::read_to_string(&path).unwrap().contains("ReadWriteMany"), "--check writes nothing");
 }
 

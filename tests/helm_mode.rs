@@ -32,8 +32,8 @@ fn every_template_renders_in_helm_mode_for_every_flag_assignment() {
     let spec = spec::load(None).unwrap().spec;
     let renderer = Templates::builtin();
     let all = assignments(model_flags());
-    // Thirteen two-valued flags and the three backup tiers.
-    assert_eq!(all.len(), (1 << 13) * 3);
+    // Fourteen two-valued flags and the three backup tiers.
+    assert_eq!(all.len(), (1 << 14) * 3);
     for assignment in &all {
         for name in renderer.template_names() {
             let rendering = renderer.render_helm(name, &spec, assignment);

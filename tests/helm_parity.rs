@@ -450,6 +450,9 @@ fn broken_values() -> Vec<Value> {
         json!({"monitoring": {"prometheusRules": {"labels": {"app.kubernetes.io/name": "x"}}}}),
         json!({"monitoring": {"prometheusRules": {"thresholds": {"jobFailureRatio": "0.5"}}}}),
         json!({"monitoring": {"prometheusRules": {"thresholds": {"nope": 1}}}}),
+        json!({"velero": {"ttl": "30d"}}),
+        json!({"velero": {"schedule": "0 0 3 * * *"}}),
+        json!({"velero": {"snapshotMoveData": "yes"}}),
         json!({"unknownTopLevel": true}),
     ]
 }
@@ -466,6 +469,7 @@ fn edge_strings() -> Vec<String> {
         "100Gi", "20Gb", "500m", "1.5", "-1", "Etc/UTC", "Europe/Berlin", "Mars/Base", "UTC", "utc", "16.6", "latest", ":tag",
         "postgres", "docker.io/amazon/aws-cli", "Registry.Example.com/x", "my-bucket", "ab", "192.168.1.1", "xn--bucket", "b-s3alias",
         "a.-b", "example.com/key", "Upper", "$x", "a$-b", "_", "IfNotPresent", "Sometimes", "verify-full", "Exists", "NoExecute",
+        "720h", "30d", "1.5h", "36h30m", "0.000000001h", "5us", "5µs", "0.5ms", "1.5ns", "0h0m", "1h.5m",
     ]
     .iter()
     .map(|s| s.to_string())

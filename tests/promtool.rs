@@ -143,6 +143,20 @@ fn barman_alerts_fire_exactly_when_their_unit_tests_say_for_either_integration()
 
 #[test]
 #[ignore = "needs promtool: Debian package prometheus (bash .ci/run installs it)"]
+fn velero_alerts_fire_exactly_when_their_unit_tests_say() {
+    let promtool = promtool();
+    for (name, spec) in specs() {
+        let chart = &spec.spec.chart.name;
+        let app = spec.spec.app.name.clone();
+        let names = [("__APP__", app[..1].to_uppercase() + &app[1..]), ("__SCHEDULE__", format!("release-name-{chart}-volumes"))];
+        let set = "velero.enabled=true,velero.schedule=0 * * * *,velero.maxAge=2h,monitoring.prometheusRules.enabled=true";
+        let output = unit_tests(&promtool, &spec, set, "velero-alerts.yaml", &names);
+        assert!(output.contains("SUCCESS"), "{name}: {output}");
+    }
+}
+
+#[test]
+#[ignore = "needs promtool: Debian package prometheus (bash .ci/run installs it)"]
 fn application_alerts_fire_exactly_when_their_unit_tests_say() {
     let promtool = promtool();
     for (name, spec) in specs() {

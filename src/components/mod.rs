@@ -57,6 +57,7 @@ components! {
     Verify "verify" "verify" "verify": "The restore drill that checks the newest backup.",
     Migrations "migrations" "migrate" "migrate": "The schema migrations run by a Helm hook.",
     Monitoring "monitoring" "rules" "rules": "The Prometheus alerting rules.",
+    VolumeBackup "volume_backup" "volume-backup" "volumes": "The backups of the namespace's other volumes, the database's left out.",
 }
 
 impl Component {

@@ -668,6 +668,12 @@ fn readme_sections(spec: &Spec) -> String {
         alert_prefix => capitalize(&spec.app.name),
         tiers,
         archive_timeout => defaults.backup.barman.archive_timeout.to_string(),
+        velero => minijinja::context! {
+            schedule => defaults.velero.schedule.to_string(),
+            gap => crate::scalars::longest_gap(&defaults.velero.schedule.to_string(), chrono_tz::UTC).map_or("cannot be computed".to_string(), |(gap, _)| crate::scalars::human(gap)),
+            ttl => defaults.velero.ttl.to_string(),
+            max_age => defaults.velero.max_age.to_string(),
+        },
     };
     README_SECTIONS
         .iter()

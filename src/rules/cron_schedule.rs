@@ -1,7 +1,7 @@
 //! CG101: schedules are valid cron with the number of fields their controller expects.
 
 use crate::codes::RuleCode;
-use crate::extract::Manifest;
+use crate::extract::{api_group, Manifest, VELERO_GROUP};
 use crate::scalars::CronSchedule;
 use crate::spec::Spec;
 use super::{Problems, Rule, RuleDoc, Severity, Target};
@@ -11,18 +11,20 @@ pub static RULE: Rule = Rule {
         code: RuleCode::CG101,
         severity: Severity::Error,
         checks: "A CronJob's `schedule` is valid five-field cron (minute hour day-of-month month day-of-week), read by a cron library. \
-                 A CloudNativePG ScheduledBackup's `schedule` has six fields, seconds first. The wrong number of fields is reported \
-                 with the corrected expression.",
+                 A CloudNativePG ScheduledBackup's `schedule` has six fields, seconds first. A Velero Schedule's has five, as a \
+                 CronJob's. The wrong number of fields is reported with the corrected expression.",
         why: "The two controllers count fields differently. `0 0 2 * * *` is 02:00 daily for CloudNativePG and is rejected by \
               Kubernetes; `0 2 * * *` given to CloudNativePG means every hour at second 0 of minute 2, not once a day. Either \
-              mistake leaves the database without the backups the runbook promises.",
+              mistake leaves the database without the backups the runbook promises. Velero, like Kubernetes, refuses a \
+              six-field line: the Schedule fails validation and takes no backup at all.",
     },
-    target: Target::Documents { kinds: &["CronJob", "ScheduledBackup"], check },
+    target: Target::Documents { kinds: &["CronJob", "ScheduledBackup", "Schedule"], check },
 };
 
 fn check(manifest: &Manifest, _: &Spec, out: &mut Problems) {
     let Some(schedule) = manifest.object["spec"]["schedule"].as_str() else { return };
-    if manifest.kind() == "CronJob" {
+    let five_fields = manifest.kind() == "CronJob" || (manifest.kind() == "Schedule" && api_group(&manifest.object) == VELERO_GROUP);
+    if five_fields {
         if let Err(message) = schedule.parse::<CronSchedule>() {
             out.add("/spec/schedule", message);
         }
@@ -34,3 +36,4 @@ fn check(manifest: &Manifest, _: &Spec, out: &mut Problems) {
         }
     }
 }
+

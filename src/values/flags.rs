@@ -192,6 +192,7 @@ pub fn model_flags() -> &'static [Flag] {
             Flag::bool("migrations.viaHook"),
             Flag::bool("monitoring.prometheusRules.enabled"),
             Flag::bool("networkPolicy.enabled"),
+            Flag::bool("velero.enabled"),
         ]
     })
 }

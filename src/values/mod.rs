@@ -23,6 +23,8 @@ mod s3;
 mod cnpg;
 #[path = "../components/backup/barman/values.rs"]
 mod barman;
+#[path = "../components/volume_backup/velero/values.rs"]
+mod velero;
 
 pub use barman::{
     BackupOwnerReference, BackupTier, Barman, BarmanCredentials, BarmanIntegration, DataCompression, DataSettings, Encryption, EndpointCa, ObjectStoreSettings, Recovery, TierSettings,
@@ -33,6 +35,7 @@ pub use external::{ExternalDatabase, SslMode};
 pub use pvc::PvcSink;
 pub use s3::{CredentialsSecret, S3Sink};
 pub use statefulset::{PostgresAuth, Postgresql, Probe, Probes, Storage};
+pub use velero::Velero;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -63,6 +66,8 @@ pub struct Values {
     pub monitoring: Monitoring,
     /// NetworkPolicies that let only the traffic the chart needs through.
     pub network_policy: NetworkPolicy,
+    /// Velero backups of the namespace's other volumes.
+    pub velero: Velero,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -489,6 +494,7 @@ impl Values {
                 application_pod_labels: BTreeMap::from([(parse("app.kubernetes.io/name"), parse(app))]),
                 dns: DnsPeer { namespace: parse("kube-system"), pod_labels: BTreeMap::from([(parse("k8s-app"), parse("kube-dns"))]) },
             },
+            velero: Velero::defaults(),
         }
     }
 }
@@ -671,6 +677,12 @@ fn coalesce(user: Node, defaults: Node) -> Node {
     Node::new(Value::Map(user_map), origin)
 }
 
+/// The longest gap a schedule leaves between runs (in UTC), and where it starts, when it is longer than `limit`.
+fn gap_longer_than(schedule: &str, limit: std::time::Duration) -> Option<(chrono::Duration, String)> {
+    let (gap, from) = crate::scalars::longest_gap(schedule, chrono_tz::UTC)?;
+    (gap.num_milliseconds() > i64::try_from(limit.as_millis()).unwrap_or(i64::MAX)).then_some((gap, from))
+}
+
 /// Checks that span fields or need the spec: required-when-enabled values, thresholds, labels.
 /// Each problem with the path of the value it is about. `json` is the values
 /// as read, `tree` locates them; `nulls` are where the user's `null`s deleted
@@ -704,9 +716,7 @@ fn check(spec: &Spec, values: &Values, json: &serde_json::Value, tree: &Node, nu
         let tier = values.backup.barman.tier;
         let settings = if tier == BackupTier::Daily { &values.backup.barman.daily } else { &values.backup.barman.pitr };
         let schedule = settings.schedule.to_string();
-        if let Some((gap, from)) = crate::scalars::longest_gap(&schedule, chrono_tz::UTC)
-            && gap.num_milliseconds() > i64::try_from(settings.max_age.value().as_millis()).unwrap_or(i64::MAX)
-        {
+        if let Some((gap, from)) = gap_longer_than(&schedule, settings.max_age.value()) {
             let path = format!("backup.barman.{}.maxAge", tier.as_str());
             problems.push((
                 path.clone(),
@@ -715,6 +725,32 @@ fn check(spec: &Spec, values: &Values, json: &serde_json::Value, tree: &Node, nu
                     settings.max_age, crate::scalars::human(gap)
                 ))
                 .with_help(format!("set {path} to at least {}, or take base backups more often", crate::scalars::human(gap))),
+            ));
+        }
+    }
+    if values.velero.enabled {
+        let velero = &values.velero;
+        let schedule = velero.schedule.to_string();
+        if let Some((gap, from)) = gap_longer_than(&schedule, velero.max_age.value()) {
+            let path = "velero.maxAge";
+            problems.push((
+                path.to_string(),
+                Diagnostic::new(located(path, "velero.schedule"), format!(
+                    "`{path}` is {}, but the schedule \"{schedule}\" leaves {} between backups (from {from}): the stale alert would fire between two good backups",
+                    velero.max_age, crate::scalars::human(gap)
+                ))
+                .with_help(format!("set {path} to at least {}, or back up more often", crate::scalars::human(gap))),
+            ));
+        }
+        if let Some((gap, from)) = gap_longer_than(&schedule, velero.ttl.value()) {
+            let path = "velero.ttl";
+            problems.push((
+                path.to_string(),
+                Diagnostic::new(located(path, "velero.schedule"), format!(
+                    "`{path}` is {}, but the schedule \"{schedule}\" leaves {} between backups (from {from}): each backup expires before the next one is taken",
+                    velero.ttl, crate::scalars::human(gap)
+                ))
+                .with_help(format!("set {path} to more than {}h, such as \"{}h\"", gap.num_hours(), (gap.num_hours() * 4).max(720))),
             ));
         }
     }

@@ -129,6 +129,13 @@ imageCatalogRef:
 imageName: {{ printf "%s:%s" $root.Values.postgresql.cnpg.image.repository $root.Values.postgresql.cnpg.image.tag | toJson }}
 {{- end }}
 imagePullPolicy: {{ $root.Values.postgresql.cnpg.image.pullPolicy | toJson }}
+{{- if $root.Values.velero.enabled }}
+# On every object the operator creates, the volumes and pods among them: Velero leaves
+# them out, since the database has backups of its own.
+inheritedMetadata:
+  labels:
+    velero.io/exclude-from-backup: "true"
+{{- end }}
 storage:
   size: {{ $root.Values.postgresql.storage.size | toJson }}
   {{- with $root.Values.postgresql.storage.storageClassName }}

@@ -12,8 +12,8 @@ pub static RULE: Rule = Rule {
         severity: Severity::Error,
         checks: "Every metric an alert expression selects is in the spec's `metrics` inventory or is one of the \
                  series the chart's own backup alerts use: kube-state-metrics' for the dump CronJob, CloudNativePG's \
-                 instance series for barman, the collector's backup timestamps for the in-tree barmanObjectStore and \
-                 the barman-cloud plugin's for the plugin. An alert that mixes the in-tree and the plugin backup series \
+                 instance series for barman, the collector's backup timestamps for the in-tree barmanObjectStore, \
+                 the barman-cloud plugin's for the plugin, and Velero's by Schedule. An alert that mixes the in-tree and the plugin backup series \
                  is reported too: only one of them updates for a Cluster.",
         why: "A misspelt metric selects nothing, and an expression over nothing never fires: the alert is green for ever. \
               The seed chart alerted on `certctl_job_failures_total`, which the server never exported.",
@@ -32,10 +32,12 @@ pub enum Exporter {
     CnpgInTreeBackups,
     /// The barman-cloud plugin, through the instance's exporter, only for backups through the plugin.
     BarmanCloudPlugin,
+    /// The Velero server, by Schedule.
+    Velero,
 }
 
 /// The series the chart's own alerts use, by exporter.
-pub const CHART_METRICS: [(&str, Exporter); 15] = [
+pub const CHART_METRICS: [(&str, Exporter); 17] = [
     ("kube_cronjob_status_last_successful_time", Exporter::KubeStateMetrics),
     ("kube_cronjob_created", Exporter::KubeStateMetrics),
     ("kube_job_status_start_time", Exporter::KubeStateMetrics),
@@ -51,6 +53,8 @@ pub const CHART_METRICS: [(&str, Exporter); 15] = [
     ("cnpg_collector_last_failed_backup_timestamp", Exporter::CnpgInTreeBackups),
     ("barman_cloud_cloudnative_pg_io_last_available_backup_timestamp", Exporter::BarmanCloudPlugin),
     ("barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp", Exporter::BarmanCloudPlugin),
+    ("velero_backup_failure_total", Exporter::Velero),
+    ("velero_backup_last_successful_timestamp", Exporter::Velero),
 ];
 
 /// The chart's own series as the names the rule accepts.
