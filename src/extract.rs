@@ -90,8 +90,9 @@ pub struct Container<'a> {
 /// The pod template's spec of a workload, and its pointer.
 pub fn pod_spec(object: &Value) -> Option<(&Value, &'static str)> {
     match object["kind"].as_str()? {
-        "StatefulSet" | "Deployment" | "Job" => Some((&object["spec"]["template"]["spec"], "/spec/template/spec")),
+        "StatefulSet" | "Deployment" | "DaemonSet" | "ReplicaSet" | "Job" => Some((&object["spec"]["template"]["spec"], "/spec/template/spec")),
         "CronJob" => Some((&object["spec"]["jobTemplate"]["spec"]["template"]["spec"], "/spec/jobTemplate/spec/template/spec")),
+        "Pod" => Some((&object["spec"], "/spec")),
         _ => None,
     }
 }
@@ -197,7 +198,8 @@ pub fn is_cnpg(object: &Value) -> bool {
 /// inherited ones.
 pub fn pod_template_labels(object: &Value) -> Option<Cow<'_, serde_json::Map<String, Value>>> {
     match object["kind"].as_str()? {
-        "StatefulSet" | "Deployment" | "Job" => object["spec"]["template"]["metadata"]["labels"].as_object().map(Cow::Borrowed),
+        "StatefulSet" | "Deployment" | "DaemonSet" | "ReplicaSet" | "Job" => object["spec"]["template"]["metadata"]["labels"].as_object().map(Cow::Borrowed),
+        "Pod" => object["metadata"]["labels"].as_object().map(Cow::Borrowed),
         "CronJob" => object["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"].as_object().map(Cow::Borrowed),
         "Cluster" if is_cnpg(object) => {
             let mut labels = object["spec"]["inheritedMetadata"]["labels"].as_object().cloned().unwrap_or_default();

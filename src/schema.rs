@@ -41,6 +41,15 @@ pub fn values_schema(spec: &Spec) -> Value {
             "if": conditions(&[("postgresql.enabled", json!(true)), ("postgresql.provider", json!("cnpg"))]),
             "then": nested("postgresql.auth", json!({ "properties": { "usernameKey": { "const": "username" }, "passwordKey": { "const": "password" } } }))
         }),
+        // A recovery Cluster reads the continuous backups of tier pitr, and needs a target.
+        json!({
+            "if": conditions(&[("backup.barman.recovery.enabled", json!(true))]),
+            "then": conditions(&[("backup.enabled", json!(true)), ("backup.method", json!("barman")), ("backup.barman.tier", json!("pitr"))])
+        }),
+        json!({
+            "if": conditions(&[("backup.enabled", json!(true)), ("backup.method", json!("barman")), ("backup.barman.tier", json!("pitr")), ("backup.barman.recovery.enabled", json!(true))]),
+            "then": { "anyOf": [nested("backup.barman.recovery.targetTime", json!({ "minLength": 1 })), nested("backup.barman.recovery.backupID", json!({ "minLength": 1 }))] }
+        }),
     ];
     conditions.extend(value_dependencies());
     schema.as_object_mut().expect("object").insert("allOf".into(), Value::Array(conditions));

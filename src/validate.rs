@@ -337,6 +337,9 @@ fn problems(validator: &jsonschema::Validator, schema: &Value, start: &Value, in
                     .iter()
                     .map(|field| {
                         let known = schema_at(schema, start, &pointer).and_then(|s| s["properties"].as_object()).map(|p| p.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+                        if let Some(belongs) = misplaced_security_field(schema, &known, field) {
+                            return format!("unknown field `{field}` here: {belongs}");
+                        }
                         match nearest(field, known.iter().map(String::as_str)) {
                             Some(near) => format!("unknown field `{field}`; did you mean `{near}`?"),
                             None => format!("unknown field `{field}`"),
@@ -356,6 +359,22 @@ fn problems(validator: &jsonschema::Validator, schema: &Value, start: &Value, in
     let mut seen = BTreeSet::new();
     out.retain(|p| seen.insert((p.pointer.clone(), p.message.clone())));
     out
+}
+
+/// Where a security setting belongs when it sits in the other of the two
+/// security contexts: the API server drops it silently where it is. Which
+/// fields each holds comes from the core schema.
+fn misplaced_security_field(schema: &Value, known: &[String], field: &str) -> Option<&'static str> {
+    let fields = |definition: &str| schema["definitions"][definition]["properties"].as_object();
+    let (pod, container) = (fields("io.k8s.api.core.v1.PodSecurityContext")?, fields("io.k8s.api.core.v1.SecurityContext")?);
+    let is = |definition: &serde_json::Map<String, Value>| known.len() == definition.len() && known.iter().all(|k| definition.contains_key(k));
+    if is(pod) && container.contains_key(field) {
+        Some("it is a container's setting: move it to each container's `securityContext` (`containers[*].securityContext`)")
+    } else if is(container) && pod.contains_key(field) {
+        Some("it is the pod's setting: move it to the pod's `securityContext` (`spec.securityContext` of the pod template)")
+    } else {
+        None
+    }
 }
 
 /// The subschema under `start` that describes the value at `pointer`,
@@ -470,16 +489,21 @@ pub struct Reference {
     pub name: String,
     /// Where in the referring document: a JSON pointer.
     pub pointer: String,
+    /// The keys of a Secret or ConfigMap it reads, each with where it names it.
+    pub keys: Vec<(String, String)>,
+    /// Marked `optional: true`: the pod starts without the object or the key.
+    pub optional: bool,
 }
 
 /// Every Secret, ConfigMap, PVC, Service, ServiceAccount, Cluster and ObjectStore a document names.
 pub fn references(object: &Value) -> Vec<Reference> {
     let mut out = Vec::new();
-    let mut add = |kind: &'static str, name: &Value, pointer: String| {
+    let mut keyed = |kind: &'static str, name: &Value, pointer: String, keys: Vec<(String, String)>, optional: &Value| {
         if let Some(name) = name.as_str() {
-            out.push(Reference { kind, name: name.to_string(), pointer });
+            out.push(Reference { kind, name: name.to_string(), pointer, keys, optional: optional.as_bool() == Some(true) });
         }
     };
+    let mut add = |kind: &'static str, name: &Value, pointer: String| keyed(kind, name, pointer, Vec::new(), &Value::Null);
     if object["kind"] == "StatefulSet" {
         add("Service", &object["spec"]["serviceName"], "/spec/serviceName".into());
     }
@@ -510,20 +534,32 @@ pub fn references(object: &Value) -> Vec<Reference> {
     let Some((pod, base)) = pod_spec(object) else { return out };
     add("ServiceAccount", &pod["serviceAccountName"], format!("{base}/serviceAccountName"));
     for (i, volume) in pod["volumes"].as_array().into_iter().flatten().enumerate() {
-        add("Secret", &volume["secret"]["secretName"], format!("{base}/volumes/{i}/secret/secretName"));
-        add("ConfigMap", &volume["configMap"]["name"], format!("{base}/volumes/{i}/configMap/name"));
-        add("PersistentVolumeClaim", &volume["persistentVolumeClaim"]["claimName"], format!("{base}/volumes/{i}/persistentVolumeClaim/claimName"));
+        for (kind, source, field) in [("Secret", "secret", "secretName"), ("ConfigMap", "configMap", "name")] {
+            let source_at = &volume[source];
+            let keys = source_at["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(k, item)| Some((item["key"].as_str()?.to_string(), format!("{base}/volumes/{i}/{source}/items/{k}/key"))))
+                .collect();
+            keyed(kind, &source_at[field], format!("{base}/volumes/{i}/{source}/{field}"), keys, &source_at["optional"]);
+        }
+        keyed("PersistentVolumeClaim", &volume["persistentVolumeClaim"]["claimName"], format!("{base}/volumes/{i}/persistentVolumeClaim/claimName"), Vec::new(), &Value::Null);
     }
     for list in ["initContainers", "containers"] {
         for (c, container) in pod[list].as_array().into_iter().flatten().enumerate() {
             let at = format!("{base}/{list}/{c}");
             for (e, env) in container["env"].as_array().into_iter().flatten().enumerate() {
-                add("Secret", &env["valueFrom"]["secretKeyRef"]["name"], format!("{at}/env/{e}/valueFrom/secretKeyRef/name"));
-                add("ConfigMap", &env["valueFrom"]["configMapKeyRef"]["name"], format!("{at}/env/{e}/valueFrom/configMapKeyRef/name"));
+                for (kind, field) in [("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")] {
+                    let selector = &env["valueFrom"][field];
+                    let keys = selector["key"].as_str().map(|key| (key.to_string(), format!("{at}/env/{e}/valueFrom/{field}/key"))).into_iter().collect();
+                    keyed(kind, &selector["name"], format!("{at}/env/{e}/valueFrom/{field}/name"), keys, &selector["optional"]);
+                }
             }
             for (e, from) in container["envFrom"].as_array().into_iter().flatten().enumerate() {
-                add("Secret", &from["secretRef"]["name"], format!("{at}/envFrom/{e}/secretRef/name"));
-                add("ConfigMap", &from["configMapRef"]["name"], format!("{at}/envFrom/{e}/configMapRef/name"));
+                keyed("Secret", &from["secretRef"]["name"], format!("{at}/envFrom/{e}/secretRef/name"), Vec::new(), &from["secretRef"]["optional"]);
+                keyed("ConfigMap", &from["configMapRef"]["name"], format!("{at}/envFrom/{e}/configMapRef/name"), Vec::new(), &from["configMapRef"]["optional"]);
             }
         }
     }
@@ -544,6 +580,8 @@ pub struct DocumentReferences {
     names: Vec<Reference>,
     unmounted: Vec<Problem>,
     pod_labels: Option<serde_json::Map<String, Value>>,
+    /// The keys a Secret or ConfigMap holds.
+    keys: BTreeSet<String>,
 }
 
 impl DocumentReferences {
@@ -563,7 +601,13 @@ impl DocumentReferences {
                 }
             }
         }
-        DocumentReferences { names: references(object), unmounted, pod_labels: pod_template_labels(object).map(std::borrow::Cow::into_owned) }
+        let fields: &[&str] = match object["kind"].as_str() {
+            Some("Secret") => &["data", "stringData"],
+            Some("ConfigMap") => &["data", "binaryData"],
+            _ => &[],
+        };
+        let keys = fields.iter().flat_map(|field| object[*field].as_object().into_iter().flat_map(|map| map.keys().cloned())).collect();
+        DocumentReferences { names: references(object), unmounted, pod_labels: pod_template_labels(object).map(std::borrow::Cow::into_owned), keys }
     }
 }
 
@@ -577,17 +621,25 @@ pub type ReferenceCache = crate::extract::ByDigest<u64, Arc<DocumentReferences>>
 pub fn check_references(manifests: &[Manifest], external: &BTreeSet<(String, String)>, cache: &ReferenceCache) -> Vec<ReferenceProblem> {
     let documents: Vec<Arc<DocumentReferences>> =
         manifests.iter().map(|manifest| cache.get_or(manifest.digest, || Arc::new(DocumentReferences::of(&manifest.object)))).collect();
-    let rendered: BTreeSet<(&str, &str)> = manifests.iter().map(|m| (m.kind(), m.name())).collect();
+    let rendered: HashMap<(&str, &str), &DocumentReferences> = manifests.iter().zip(&documents).map(|(m, d)| ((m.kind(), m.name()), d.as_ref())).collect();
     let selects_a_pod = |selector: &Value| documents.iter().filter_map(|d| d.pod_labels.as_ref()).any(|labels| selector_matches(selector, labels));
     let mut out = Vec::new();
     for (index, (manifest, document)) in manifests.iter().zip(&documents).enumerate() {
         let mut problem = |pointer: String, message: String| out.push(ReferenceProblem { document: index, problem: Problem { pointer, message } });
-        for reference in &document.names {
-            if !rendered.contains(&(reference.kind, reference.name.as_str())) && !external.contains(&(reference.kind.to_string(), reference.name.clone())) {
-                problem(
+        for reference in document.names.iter().filter(|r| !r.optional) {
+            match rendered.get(&(reference.kind, reference.name.as_str())) {
+                Some(target) => {
+                    for (key, pointer) in reference.keys.iter().filter(|(key, _)| !target.keys.contains(key)) {
+                        let held = target.keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                        let held = if held.is_empty() { "no keys".to_string() } else { held };
+                        problem(pointer.clone(), format!("{} `{}` is rendered without the key `{key}` (it holds {held}); the pod does not start", reference.kind, reference.name));
+                    }
+                }
+                None if !external.contains(&(reference.kind.to_string(), reference.name.clone())) => problem(
                     reference.pointer.clone(),
                     format!("{} `{}` is neither rendered in this combination nor declared external in the values", reference.kind, reference.name),
-                );
+                ),
+                None => {}
             }
         }
         for unmounted in &document.unmounted {
@@ -648,6 +700,24 @@ mod tests {
     }
 
     #[test]
+    fn a_key_a_pod_reads_must_be_in_the_rendered_secret_unless_optional() {
+        let manifest = |name: &str, text: &str| Manifest::new(format!("templates/{name}.yaml"), text.to_string(), crate::source::load_str(&crate::diagnostic::Source::new(name, text)).unwrap().to_json());
+        let secret = manifest("s", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n  token: x\n");
+        let config = manifest("c", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  a.yaml: x\n");
+        let pod = |env: &str| {
+            manifest("p", &format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: x:1\n      env:\n{env}  volumes:\n    - name: conf\n      configMap:\n        name: conf\n        items:\n          - {{key: a.yaml, path: a.yaml}}\n          - {{key: b.yaml, path: b.yaml}}\n"))
+        };
+        let reads = |key: &str, optional: bool| format!("        - name: T\n          valueFrom:\n            secretKeyRef: {{name: app, key: {key}, optional: {optional}}}\n");
+        let found = |env: &str| -> Vec<(String, String)> {
+            check_references(&[secret.clone(), config.clone(), pod(env)], &BTreeSet::new(), &ReferenceCache::default()).into_iter().map(|p| (p.problem.pointer, p.problem.message)).collect()
+        };
+        let missing_item = ("/spec/volumes/0/configMap/items/1/key".to_string(), "ConfigMap `conf` is rendered without the key `b.yaml` (it holds `a.yaml`); the pod does not start".to_string());
+        assert_eq!(found(&reads("token", false)), vec![missing_item.clone()]);
+        assert_eq!(found(&reads("tokn", false)), vec![missing_item.clone(), ("/spec/containers/0/env/0/valueFrom/secretKeyRef/key".to_string(), "Secret `app` is rendered without the key `tokn` (it holds `token`); the pod does not start".to_string())]);
+        assert_eq!(found(&reads("tokn", true)), vec![missing_item]);
+    }
+
+    #[test]
     fn go_case_insensitive_patterns_become_letter_classes() {
         let mut schema = json!({"pattern": "^(?i)(abort|warn)?$"});
         ecma_patterns(&mut schema);
@@ -660,5 +730,21 @@ mod tests {
         let job = json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "x"}, "spec": {"schedule": "0 2 * * *", "concurrencyPollicy": "Forbid", "jobTemplate": {}}});
         let (problems, _) = validators.document(&job);
         assert_eq!(problems, vec![Problem { pointer: "/spec".into(), message: "unknown field `concurrencyPollicy`; did you mean `concurrencyPolicy`?".into() }]);
+    }
+
+    #[test]
+    fn a_security_setting_in_the_wrong_context_says_where_it_belongs() {
+        let validators = Validators::new(json!({}), None).unwrap();
+        let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+            "metadata": {"labels": {"a": "b"}},
+            "spec": {
+                "securityContext": {"runAsNonRoot": true, "readOnlyRootFilesystem": true},
+                "containers": [{"name": "c", "image": "x:1", "securityContext": {"fsGroup": 1000, "allowPrivilegeEscalation": false}}]
+            }}}});
+        let (problems, _) = validators.document(&deployment);
+        assert_eq!(problems, vec![
+            Problem { pointer: "/spec/template/spec/securityContext".into(), message: "unknown field `readOnlyRootFilesystem` here: it is a container's setting: move it to each container's `securityContext` (`containers[*].securityContext`)".into() },
+            Problem { pointer: "/spec/template/spec/containers/0/securityContext".into(), message: "unknown field `fsGroup` here: it is the pod's setting: move it to the pod's `securityContext` (`spec.securityContext` of the pod template)".into() },
+        ]);
     }
 }

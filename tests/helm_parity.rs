@@ -185,7 +185,7 @@ fn every_flag_combination_renders_alike_in_helm_and_chartgen() {
         compared += cases.len();
     }
     eprintln!("compared {compared} renderings (every combination x 2 specs x 2 releases) with real Helm");
-    assert_eq!(compared, 2 * 2 * 504);
+    assert_eq!(compared, 2 * 2 * 1008);
 }
 
 /// Hostile pieces strings are made of: quotes, template and YAML syntax,
@@ -403,6 +403,13 @@ fn the_schema_s_cloudnativepg_conditions_hold_alike_in_helm_and_chartgen() {
     let spec = spec::load(None).unwrap();
     let (_dir, chart_dir) = generated_chart(&spec);
     let barman = |tier: &str, store: Value| json!({"postgresql": {"provider": "cnpg"}, "backup": {"enabled": true, "method": "barman", "barman": {"tier": tier, "objectStore": store}}});
+    let recovery = |tier: &str, target: Value| {
+        let mut values = barman(tier, json!({"destinationPath": "s3://my-backups/certctl"}));
+        let mut settings = json!({"enabled": true});
+        settings.as_object_mut().unwrap().extend(target.as_object().unwrap().clone());
+        values["backup"]["barman"]["recovery"] = settings;
+        values
+    };
     // Each condition, on the side where it holds and where it does not: (values, accepted).
     let cases = [
         (barman("none", json!({})), true),
@@ -414,6 +421,12 @@ fn the_schema_s_cloudnativepg_conditions_hold_alike_in_helm_and_chartgen() {
         (json!({"postgresql": {"provider": "statefulset", "auth": {"usernameKey": "user", "passwordKey": "pass"}}}), true),
         (json!({"postgresql": {"enabled": false, "provider": "cnpg", "auth": {"usernameKey": "user"}}, "externalDatabase": {"host": "db.example.com"}}), true),
         (json!({"backup": {"enabled": true, "method": "barman", "barman": {"objectStore": {"destinationPath": "s3://my-backups/certctl"}}}}), false),
+        // A recovery Cluster needs tier pitr's continuous backups, and a target.
+        (json!({"backup": {"enabled": true, "barman": {"recovery": {"enabled": true, "targetTime": "2026-05-04T15:30:00Z"}}}}), false),
+        (recovery("daily", json!({"targetTime": "2026-05-04T15:30:00Z"})), false),
+        (recovery("pitr", json!({})), false),
+        (recovery("pitr", json!({"targetTime": "2026-05-04T15:30:00Z"})), true),
+        (recovery("pitr", json!({"backupID": "20260504T020000"})), true),
     ];
     let instances: Vec<Value> = cases.iter().map(|(values, _)| values.clone()).collect();
     for ((values, accepted), helm) in cases.iter().zip(helm_verdicts(&python, &chart_dir, &instances)) {

@@ -668,6 +668,7 @@ fn readme_sections(spec: &Spec) -> String {
         alert_prefix => capitalize(&spec.app.name),
         tiers,
         archive_timeout => defaults.backup.barman.archive_timeout.to_string(),
+        pitr_figures => crate::values::RecoveryFigures::measured().sentence(),
         velero => minijinja::context! {
             schedule => defaults.velero.schedule.to_string(),
             gap => crate::scalars::longest_gap(&defaults.velero.schedule.to_string(), chrono_tz::UTC).map_or("cannot be computed".to_string(), |(gap, _)| crate::scalars::human(gap)),

@@ -229,6 +229,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("promql", promql);
     env.add_function("default_schedule_gap", default_schedule_gap);
     env.add_function("tier_schedule_gap", tier_schedule_gap);
+    env.add_function("pitr_figures", pitr_figures);
     env.add_function("selected", selected);
     env.add_function("name_ref", name_ref);
     env.add_function("namespace_ref", namespace_ref);
@@ -244,6 +245,11 @@ fn default_schedule_gap(state: &State) -> Result<Value, Error> {
     let schedule = lookup_str(state, &["spec", "backup", "schedule"])?;
     let gap = crate::scalars::longest_gap(&schedule, chrono_tz::UTC).map_or_else(|| "unknown".to_string(), |(gap, _)| crate::scalars::human(gap));
     Ok(literal(state, format!("the default schedule \"{schedule}\" leaves at most {gap} between backups (in UTC)")))
+}
+
+/// How long the drill's point-in-time recoveries took, as CI measured them: a constant of the chart.
+fn pitr_figures(state: &State) -> Value {
+    literal(state, crate::values::RecoveryFigures::measured().line())
 }
 
 /// The member of `map` that its choice field `key` names: `selected(values.backup.barman,

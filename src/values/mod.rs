@@ -27,8 +27,8 @@ mod barman;
 mod velero;
 
 pub use barman::{
-    BackupOwnerReference, BackupTier, Barman, BarmanCredentials, BarmanIntegration, DataCompression, DataSettings, Encryption, EndpointCa, ObjectStoreSettings, Recovery, TierSettings,
-    WalCompression, WalSettings,
+    BackupOwnerReference, BackupTier, Barman, BarmanCredentials, BarmanIntegration, DataCompression, DataSettings, Encryption, EndpointCa, ObjectStoreSettings, Recovery, RecoveryFigures,
+    TierSettings, WalCompression, WalSettings,
 };
 pub use cnpg::{CatalogKind, CnpgCluster, ImageCatalogRef, OperatorPeer, Provider};
 pub use external::{ExternalDatabase, SslMode};

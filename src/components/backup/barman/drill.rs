@@ -23,6 +23,7 @@ use crate::components::Component;
 use crate::diagnostic::{BadInput, Diagnostic};
 use crate::extract::Manifest;
 use crate::scalars::RecoveryWindow;
+use crate::values::RecoveryFigures;
 
 /// What the drill needs beyond the object store: where the tools are, and when to recover to.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -36,6 +37,9 @@ pub struct BarmanTarget {
     /// Directory of Barman's cloud tools (barman-cloud-backup, ...); by default PATH.
     #[arg(long, value_name = "DIR")]
     pub barman_bin: Option<PathBuf>,
+    /// After a successful recovery, write what it measured (base backup, restore, replay per WAL segment) to FILE as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub figures: Option<PathBuf>,
 }
 
 fn target_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
@@ -169,6 +173,11 @@ impl Steps {
         self.steps.push(Step { job, name: format!("{}/{name}", job.label()), ok, elapsed, output });
         value.ok_or(Stopped)
     }
+
+    /// How long the step just run took.
+    fn last_seconds(&self) -> f64 {
+        self.steps.last().map_or(0.0, |step| step.elapsed.as_secs_f64())
+    }
 }
 
 /// A program the drill runs, as the unprivileged user when the drill runs as root.
@@ -260,6 +269,12 @@ impl Barman<'_> {
             .collect();
         backups.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(backups)
+    }
+
+    /// The tools' version (`barman-cloud-backup --version` prints `barman-cloud-backup 3.19.1`).
+    fn version(&self) -> String {
+        let output = self.runner.run(&self.program("barman-cloud-backup"), &["--version".to_string()]).unwrap_or_default();
+        output.split_whitespace().last().unwrap_or_default().to_string()
     }
 
     /// Refuses an archive that already holds WAL, as CloudNativePG does before a new cluster archives.
@@ -474,7 +489,12 @@ pub fn run(manifests: &[Manifest], target: &BarmanTarget, endpoint: Option<&str>
     let barman = Barman { bin: target.barman_bin.as_deref(), endpoint, runner: &runner };
     let drill = Drill { archives: &archives, barman: &barman, runner: &runner, pg_bin: &pg_bin, work, target: target.target_time.map(|t| t.with_timezone(&Utc)) };
     let mut steps = Steps { steps: Vec::new() };
-    let _ = drill.run(&mut steps, existing);
+    if let Ok(figures) = drill.run(&mut steps, existing)
+        && let Some(path) = &target.figures
+    {
+        let text = serde_json::to_string_pretty(&figures).expect("figures serialize") + "\n";
+        std::fs::write(path, text).map_err(|e| Diagnostic::plain(format!("cannot write the figures to {}: {e}", path.display())))?;
+    }
     Ok(steps.steps)
 }
 
@@ -492,7 +512,7 @@ struct Drill<'a> {
 }
 
 impl Drill<'_> {
-    fn run(&self, steps: &mut Steps, existing: Option<BTreeMap<&'static str, String>>) -> Result<(), Stopped> {
+    fn run(&self, steps: &mut Steps, existing: Option<BTreeMap<&'static str, String>>) -> Result<RecoveryFigures, Stopped> {
         let source_archive = &self.archives.source;
         let backup_job = Component::Backup;
         steps.run(backup_job, "object-store", || self.preflight(existing.is_some()).map(|text| ((), text)))?;
@@ -511,8 +531,10 @@ impl Drill<'_> {
         // Retention needs base backups older than its window: two more, backdated past it.
         let backups = if retention.is_some() { 3 } else { 1 };
         let mut base_backups = Vec::new();
+        let mut backup_seconds = 0.0;
         for n in 1..=backups {
             let id = steps.run(backup_job, &format!("base-backup-{n}"), || self.base_backup(&source))?;
+            backup_seconds += steps.last_seconds();
             base_backups.push(id);
         }
         steps.run(backup_job, "before-target", || {
@@ -534,8 +556,10 @@ impl Drill<'_> {
             server.stop();
         }
         let restored = steps.run(Component::Verify, "restore", || self.restore(target))?;
+        let restore_seconds = steps.last_seconds();
         let mut server = restored;
-        steps.run(Component::Verify, "replay", || self.replay(&mut server, target))?;
+        let wal_segments = steps.run(Component::Verify, "replay", || self.replay(&mut server, target))?;
+        let replay_seconds = steps.last_seconds();
         steps.run(Component::Verify, "compare", || {
             if target < seeded {
                 // A target in the archive's past: the drill's rows came later, so none may be there.
@@ -547,7 +571,15 @@ impl Drill<'_> {
         if let Source::Existing(existing) = &source {
             let _ = existing.sql(self.pg_bin, self.runner, "DROP SCHEMA chartgen_drill CASCADE");
         }
-        Ok(())
+        Ok(RecoveryFigures {
+            // `15.18 (Debian 15.18-0+deb12u1)`: the version is the first word.
+            postgresql: server.sql("SHOW server_version").unwrap_or_default().split_whitespace().next().unwrap_or_default().to_string(),
+            barman: self.barman.version(),
+            base_backup_seconds: backup_seconds / f64::from(backups),
+            restore_seconds,
+            replay_seconds,
+            wal_segments,
+        })
     }
 
     /// Refuses, before anything is written, what cannot work: a store out of reach, a
@@ -755,7 +787,7 @@ impl Drill<'_> {
 
     /// Starts the restored server and waits until recovery has really ended: `pg_ctl -w` also
     /// returns 0 when the server stops because the archive ends before the target.
-    fn replay(&self, server: &mut Server, target: DateTime<Utc>) -> Result<((), String), Failure> {
+    fn replay(&self, server: &mut Server, target: DateTime<Utc>) -> Result<(u32, String), Failure> {
         server.start()?;
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
@@ -777,7 +809,7 @@ impl Drill<'_> {
         let log = server.log_text();
         let segments = log.lines().filter(|l| l.contains("restored log file") && !l.contains(".history")).count();
         let stop = log.lines().find(|l| l.contains("recovery stopping")).unwrap_or("").trim();
-        Ok(((), format!("replayed {segments} WAL segments from the archive and promoted\n{stop}")))
+        Ok((u32::try_from(segments).unwrap_or(u32::MAX), format!("replayed {segments} WAL segments from the archive and promoted\n{stop}")))
     }
 }
 
