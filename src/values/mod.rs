@@ -677,6 +677,9 @@ fn coalesce(user: Node, defaults: Node) -> Node {
     Node::new(Value::Map(user_map), origin)
 }
 
+/// What to set instead, given the schedule's longest gap.
+type GapHelp = fn(chrono::Duration) -> String;
+
 /// The longest gap a schedule leaves between runs (in UTC), and where it starts, when it is longer than `limit`.
 fn gap_longer_than(schedule: &str, limit: std::time::Duration) -> Option<(chrono::Duration, String)> {
     let (gap, from) = crate::scalars::longest_gap(schedule, chrono_tz::UTC)?;
@@ -731,27 +734,26 @@ fn check(spec: &Spec, values: &Values, json: &serde_json::Value, tree: &Node, nu
     if values.velero.enabled {
         let velero = &values.velero;
         let schedule = velero.schedule.to_string();
-        if let Some((gap, from)) = gap_longer_than(&schedule, velero.max_age.value()) {
-            let path = "velero.maxAge";
-            problems.push((
-                path.to_string(),
-                Diagnostic::new(located(path, "velero.schedule"), format!(
-                    "`{path}` is {}, but the schedule \"{schedule}\" leaves {} between backups (from {from}): the stale alert would fire between two good backups",
-                    velero.max_age, crate::scalars::human(gap)
-                ))
-                .with_help(format!("set {path} to at least {}, or back up more often", crate::scalars::human(gap))),
-            ));
-        }
-        if let Some((gap, from)) = gap_longer_than(&schedule, velero.ttl.value()) {
-            let path = "velero.ttl";
-            problems.push((
-                path.to_string(),
-                Diagnostic::new(located(path, "velero.schedule"), format!(
-                    "`{path}` is {}, but the schedule \"{schedule}\" leaves {} between backups (from {from}): each backup expires before the next one is taken",
-                    velero.ttl, crate::scalars::human(gap)
-                ))
-                .with_help(format!("set {path} to more than {}h, such as \"{}h\"", gap.num_hours(), (gap.num_hours() * 4).max(720))),
-            ));
+        // Each value that must cover the schedule's longest gap: what it is, why, and what would do.
+        let limits: [(&str, String, std::time::Duration, &str, GapHelp); 2] = [
+            ("velero.maxAge", velero.max_age.to_string(), velero.max_age.value(), "the stale alert would fire between two good backups", |gap| {
+                format!("set velero.maxAge to at least {}, or back up more often", crate::scalars::human(gap))
+            }),
+            ("velero.ttl", velero.ttl.to_string(), velero.ttl.value(), "each backup expires before the next one is taken", |gap| {
+                format!("set velero.ttl to more than {}h, such as \"{}h\"", gap.num_hours(), (gap.num_hours() * 4).max(720))
+            }),
+        ];
+        for (path, set, limit, consequence, help) in limits {
+            if let Some((gap, from)) = gap_longer_than(&schedule, limit) {
+                problems.push((
+                    path.to_string(),
+                    Diagnostic::new(located(path, "velero.schedule"), format!(
+                        "`{path}` is {set}, but the schedule \"{schedule}\" leaves {} between backups (from {from}): {consequence}",
+                        crate::scalars::human(gap)
+                    ))
+                    .with_help(help(gap)),
+                ));
+            }
         }
     }
     let pitr = barman && values.backup.barman.tier == BackupTier::Pitr;

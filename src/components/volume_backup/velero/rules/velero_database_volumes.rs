@@ -71,19 +71,22 @@ fn is_database(manifest: &Manifest) -> bool {
 
 /// Whether the backup's namespaces take `namespace` (unset: the release's, which a Schedule naming one takes).
 fn namespace_included(template: &Value, namespace: Option<&str>) -> bool {
-    let names = |key: &str| template[key].as_array().into_iter().flatten().filter_map(Value::as_str).collect::<Vec<_>>();
-    let (included, excluded) = (names("includedNamespaces"), names("excludedNamespaces"));
+    let (included, excluded) = (names(template, "includedNamespaces"), names(template, "excludedNamespaces"));
     let named = |list: &[&str]| list.iter().any(|n| *n == "*" || same_namespace(Some(n), namespace));
     (included.is_empty() || named(&included)) && !excluded.iter().any(|n| namespace.is_some_and(|ns| ns == *n))
 }
 
 /// Whether the backup's resource filters take PersistentVolumeClaims.
 fn claims_included(template: &Value) -> bool {
-    let names = |key: &str| template[key].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_ascii_lowercase).collect::<Vec<_>>();
-    let claims = |list: &[String]| list.iter().any(|r| matches!(r.as_str(), "*" | "persistentvolumeclaims" | "persistentvolumeclaim" | "pvc"));
-    let included = [names("includedResources"), names("includedNamespaceScopedResources")];
-    let excluded = [names("excludedResources"), names("excludedNamespaceScopedResources")];
+    let claims = |list: &[&str]| list.iter().any(|r| matches!(r.to_ascii_lowercase().as_str(), "*" | "persistentvolumeclaims" | "persistentvolumeclaim" | "pvc"));
+    let included = [names(template, "includedResources"), names(template, "includedNamespaceScopedResources")];
+    let excluded = [names(template, "excludedResources"), names(template, "excludedNamespaceScopedResources")];
     included.iter().all(|list| list.is_empty() || claims(list)) && !excluded.iter().any(|list| claims(list))
+}
+
+/// The strings of a list field of the backup template.
+fn names<'a>(template: &'a Value, key: &str) -> Vec<&'a str> {
+    template[key].as_array().into_iter().flatten().filter_map(Value::as_str).collect()
 }
 
 /// Whether the backup's label selectors select an object with `labels`.
