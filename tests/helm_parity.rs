@@ -557,7 +557,7 @@ fn edge_value(rng: &mut StdRng, schema: &Value, strings: &[String]) -> Value {
 /// Why chartgen and Helm's schema may disagree on an instance: the
 /// documented exceptions (`chartgen::scalars::SCHEMA_EXCEPTIONS`), each
 /// recognised here from the instance itself.
-fn known_difference(instance: &Value) -> Option<&'static str> {
+fn known_difference(spec: &LoadedSpec, instance: &Value) -> Option<&'static str> {
     fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
         match value {
             Value::String(text) => out.push(text),
@@ -583,8 +583,20 @@ fn known_difference(instance: &Value) -> Option<&'static str> {
     if impossible_date {
         return Some("a recovery target time on a day the calendar does not have");
     }
+    // Durations that must cover their schedule's gaps: refused as they are, accepted once they are long.
+    let refused = |instance: &Value| values::from_user_tree(&spec.spec, Node::from_json(instance, &Origin::Default)).is_err();
+    let mut long = instance.clone();
+    for path in GAP_BOUND_DURATIONS {
+        set(&mut long, path, json!("87600h"));
+    }
+    if refused(instance) && !refused(&long) {
+        return Some("a backup TTL or maximum age shorter than its schedule's longest gap");
+    }
     None
 }
+
+/// The values that must be at least as long as their schedule's longest gap.
+const GAP_BOUND_DURATIONS: [&str; 4] = ["velero.ttl", "velero.maxAge", "backup.barman.daily.maxAge", "backup.barman.pitr.maxAge"];
 
 /// Instances per spec for the schema comparison; 300 or more in all.
 const SCHEMA_INSTANCES: usize = 200;
@@ -619,7 +631,7 @@ fn helm_schema_and_chartgen_accept_exactly_the_same_values() {
             let outcome = match (&ours, &helm_verdict) {
                 (Ok(_), None) => "accepted by both",
                 (Err(_), Some(_)) => "refused by both",
-                (ours, helm) => match known_difference(instance) {
+                (ours, helm) => match known_difference(&spec, instance) {
                     Some(exception) if ours.is_err() && helm.is_none() => exception,
                     _ => panic!(
                         "chartgen and Helm's schema disagree (rerun with CHARTGEN_PARITY_SEED={seed}):\nchartgen: {}\nHelm: {}\n{instance:#}",
@@ -644,7 +656,7 @@ fn the_documented_schema_exceptions_are_refused_by_chartgen_only() {
     let spec = spec::load(None).unwrap();
     let (_dir, chart_dir) = generated_chart(&spec);
     let backwards = json!({"backup": {"enabled": true, "schedule": "0 5-1 * * *"}});
-    assert_eq!(known_difference(&backwards), Some("a cron range whose start is above its end"));
+    assert_eq!(known_difference(&spec, &backwards), Some("a cron range whose start is above its end"));
     assert_eq!(helm_verdicts(&python, &chart_dir, std::slice::from_ref(&backwards)), vec![None], "Helm's schema accepts it");
     let ours = values::from_user_tree(&spec.spec, Node::from_json(&backwards, &Origin::Default)).unwrap_err().to_string();
     assert!(ours.contains("runs backwards"), "{ours}");
@@ -656,13 +668,29 @@ fn the_documented_schema_exceptions_are_refused_by_chartgen_only() {
         "postgresql": {"provider": "cnpg"},
         "backup": {"enabled": true, "method": "barman", "barman": {"objectStore": {"destinationPath": "s3://my-backups/certctl"}, "recovery": {"enabled": true, "targetTime": "2026-02-30T00:00:00Z"}}}
     });
-    assert_eq!(known_difference(&february_30), Some("a recovery target time on a day the calendar does not have"));
+    assert_eq!(known_difference(&spec, &february_30), Some("a recovery target time on a day the calendar does not have"));
     assert_eq!(helm_verdicts(&python, &chart_dir, std::slice::from_ref(&february_30)), vec![None], "Helm's schema accepts it");
     let ours = values::from_user_tree(&spec.spec, Node::from_json(&february_30, &Origin::Default)).unwrap_err().to_string();
     assert!(ours.contains("`2026-02-30T00:00:00Z` is not an RFC 3339 time"), "{ours}");
     // A day no month has is refused by both.
     let march_32 = json!({"backup": {"barman": {"recovery": {"targetTime": "2026-03-32T00:00:00Z"}}}});
-    assert_eq!(known_difference(&march_32), None);
+    assert_eq!(known_difference(&spec, &march_32), None);
     assert_ne!(helm_verdicts(&python, &chart_dir, std::slice::from_ref(&march_32)), vec![None], "Helm's schema refuses a 32nd");
-    assert_eq!(chartgen::scalars::SCHEMA_EXCEPTIONS.len(), 3, "each exception is tested here");
+    // A TTL that lets each daily backup expire before the next: refused by chartgen only; an hourly schedule makes it do.
+    let short_ttl = json!({"velero": {"enabled": true, "schedule": "0 3 * * *", "ttl": "1h"}});
+    assert_eq!(known_difference(&spec, &short_ttl), Some("a backup TTL or maximum age shorter than its schedule's longest gap"));
+    assert_eq!(helm_verdicts(&python, &chart_dir, std::slice::from_ref(&short_ttl)), vec![None], "Helm's schema accepts it");
+    let ours = values::from_user_tree(&spec.spec, Node::from_json(&short_ttl, &Origin::Default)).unwrap_err().to_string();
+    assert!(ours.contains("`velero.ttl` is 1h") && ours.contains("expires before the next one is taken"), "{ours}");
+    let hourly = json!({"velero": {"enabled": true, "schedule": "0 * * * *", "ttl": "2h", "maxAge": "2h"}});
+    assert!(values::from_user_tree(&spec.spec, Node::from_json(&hourly, &Origin::Default)).is_ok());
+    assert_eq!(known_difference(&spec, &hourly), None);
+    // A base-backup maxAge below the daily tier's gap, the same way.
+    let short_max_age = json!({
+        "postgresql": {"provider": "cnpg"},
+        "backup": {"enabled": true, "method": "barman", "barman": {"tier": "daily", "daily": {"maxAge": "2h"}, "objectStore": {"destinationPath": "s3://my-backups/certctl"}}}
+    });
+    assert_eq!(known_difference(&spec, &short_max_age), Some("a backup TTL or maximum age shorter than its schedule's longest gap"));
+    assert_eq!(helm_verdicts(&python, &chart_dir, std::slice::from_ref(&short_max_age)), vec![None], "Helm's schema accepts it");
+    assert_eq!(chartgen::scalars::SCHEMA_EXCEPTIONS.len(), 4, "each exception is tested here");
 }
