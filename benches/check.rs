@@ -143,6 +143,8 @@ fn main() {
         }
     }
 
+    hand_written_chart(root, &binary);
+
     // Growth with the number of combinations.
     println!("growth (synthetic models; in-process check of that many renderings, goldens compared):");
     for flags in [8, 10, 12] {
@@ -183,3 +185,59 @@ fn main() {
         );
     }
 }
+
+/// One whole `chartgen check --chart` of a fixture chart, with its summary line.
+fn time_chart_check(binary: &std::path::Path, chart: &std::path::Path, args: &[&str]) -> (Duration, String) {
+    let start = Instant::now();
+    // The switches and enums alone, whose full matrix (4,608) a check renders.
+    let switches = chart.with_file_name("storefront-switches.yaml");
+    let output = Command::new(binary).arg("check").arg("--chart").arg(chart).arg("--matrix").arg(switches).args(args).output().expect("chartgen runs");
+    let elapsed = start.elapsed();
+    assert!(output.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary = String::from_utf8_lossy(&output.stdout).lines().last().unwrap_or_default().to_string();
+    (elapsed, summary)
+}
+
+/// A hand-written chart (fixtures/charts/storefront, 12 flags): the pairwise
+/// and full matrices with each renderer, and a combination's cost against
+/// `helm template` as a process, timed in the same run.
+fn hand_written_chart(root: &std::path::Path, binary: &std::path::Path) {
+    let chart = root.join("fixtures/charts/storefront");
+    let Some(helm) = std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("helm")).find(|p| p.is_file()) else {
+        println!("hand-written chart: skipped (no helm on PATH; `bash .ci/run` puts one in .venv/bin)");
+        return;
+    };
+    println!("hand-written chart {} (its 12 switches and enums; the two ci/ scenarios included):", chart.display());
+    let template = |_: usize| {
+        let start = Instant::now();
+        let status = Command::new(&helm).args(["template", "release-name"]).arg(&chart).stdout(Stdio::null()).status().expect("helm runs");
+        assert!(status.success());
+        start.elapsed()
+    };
+    let helm_template = median((0..9).map(template).collect());
+    println!("  `helm template` as a process, one values set: {} (median of 9)", ms(helm_template));
+    let mut renderers = vec![("helm", vec!["--helm".to_string(), helm.display().to_string()])];
+    if std::env::var_os("CHARTGEN_PYTHON").is_some() {
+        renderers.push(("helm-sdk", vec!["--renderer".to_string(), "helm-sdk".to_string()]));
+    } else {
+        println!("  helm-sdk: skipped (set CHARTGEN_PYTHON to a Python with helm-python-sdk)");
+    }
+    for (name, renderer) in &renderers {
+        for (strategy, runs) in [("pairwise", 5), ("full", if *name == "helm" { 1 } else { 3 })] {
+            let mut args: Vec<&str> = renderer.iter().map(String::as_str).collect();
+            args.extend(["--strategy", strategy]);
+            let timed: Vec<(Duration, String)> = (0..runs).map(|_| time_chart_check(binary, &chart, &args)).collect();
+            let summary = timed[0].1.clone();
+            let wall = median(timed.into_iter().map(|(d, _)| d).collect());
+            let count: u32 = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(1);
+            let per = wall / count.max(1);
+            println!(
+                "  {name:<8} {strategy:<8} {} wall (median of {runs}), {} per combination = {:.2}x `helm template` as a process; {summary}",
+                ms(wall),
+                us(per),
+                per.as_secs_f64() / helm_template.as_secs_f64()
+            );
+        }
+    }
+}
+

@@ -161,6 +161,10 @@ pub enum Code {
     Reference,
     GoldenMissing,
     GoldenMismatch,
+    /// Helm refused to render a hand-written chart's combination.
+    Render,
+    /// A flag of a hand-written chart whose values render the same everywhere.
+    FlagNoEffect,
     Rule(RuleCode),
     /// A runbook command that does not fit the values model.
     DocsValues,
@@ -171,6 +175,8 @@ pub enum Code {
 impl Code {
     /// The checks every combination goes through, in report order.
     pub const CHECKS: [Code; 6] = [Code::ValuesSchema, Code::KubeSchema, Code::CrdSchema, Code::Reference, Code::GoldenMissing, Code::GoldenMismatch];
+    /// The checks only a hand-written chart, rendered by Helm, goes through.
+    pub const CHART_CHECKS: [Code; 2] = [Code::Render, Code::FlagNoEffect];
     /// The checks of a runbook.
     pub const DOCS: [Code; 2] = [Code::DocsValues, Code::DocsPgDump];
 
@@ -183,6 +189,8 @@ impl Code {
             Code::Reference => "reference",
             Code::GoldenMissing => "golden-missing",
             Code::GoldenMismatch => "golden-mismatch",
+            Code::Render => "render",
+            Code::FlagNoEffect => "flag-no-effect",
             Code::Rule(rule) => rule.as_str(),
             Code::DocsValues => "docs-values",
             Code::DocsPgDump => "docs-pg-dump",
@@ -198,6 +206,8 @@ impl Code {
             Code::Reference => "A document names an object that is not rendered or declared external, or a selector matches nothing.",
             Code::GoldenMissing => "The combination has no golden snapshot; review its rendering and accept it with --update.",
             Code::GoldenMismatch => "The rendering differs from the combination's golden snapshot.",
+            Code::Render => "Helm refused to render the combination: a `fail` guard, a template error, invalid YAML or the values schema.",
+            Code::FlagNoEffect => "A flag renders the same documents whichever value it has: a dead value.",
             Code::Rule(rule) => rule.name(),
             Code::DocsValues => "A runbook command sets values that do not fit the values model.",
             Code::DocsPgDump => "A runbook pg_dump lacks the chart's --format=custom --no-owner --no-acl.",

@@ -275,9 +275,9 @@ pub fn generate(common: &Common, options: &GenerateOptions) -> Result<Output, Ba
 /// references, the rules and the goldens; or `--list` of the combinations.
 #[derive(Debug, Clone, Default, Args)]
 pub struct CheckCommand {
-    /// Which combinations to check.
-    #[arg(long, value_enum, default_value_t)]
-    pub strategy: Strategy,
+    /// Which combinations to check [default: full; with --chart, pairwise when the full matrix has more than 256].
+    #[arg(long, value_enum)]
+    pub strategy: Option<Strategy>,
     /// Only the combinations whose id matches this glob (`*` matches anything).
     #[arg(long, value_name = "PATTERN")]
     pub only: Option<String>,
@@ -305,12 +305,31 @@ pub struct CheckCommand {
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub chart: ChartArgs,
+}
+
+/// A Helm chart written by hand, rendered by Helm, instead of the spec's.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ChartArgs {
+    /// Check this Helm chart directory (Chart.yaml, values.yaml, templates/) instead of chartgen's own chart.
+    #[arg(long, value_name = "DIR")]
+    pub chart: Option<PathBuf>,
+    /// How Helm renders the chart (with --chart).
+    #[arg(long, value_enum, default_value_t, requires = "chart")]
+    pub renderer: check::chart::RendererKind,
+    /// The helm binary for --renderer helm [default: helm on PATH].
+    #[arg(long, value_name = "PATH", requires = "chart")]
+    pub helm: Option<PathBuf>,
+    /// Matrix settings (companion values, dependencies, expected failures, external objects) [default: DIR/chartgen-matrix.yaml].
+    #[arg(long, value_name = "FILE", requires = "chart")]
+    pub matrix: Option<PathBuf>,
 }
 
 impl CheckCommand {
     pub fn options(&self) -> CheckOptions {
         CheckOptions {
-            strategy: self.strategy,
+            strategy: self.strategy.unwrap_or_default(),
             only: self.only.clone(),
             update: self.update,
             crds: self.crds.clone(),
@@ -329,17 +348,13 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
                 .into());
         }
     }
+    if let Some(dir) = &command.chart.chart {
+        return check_chart(common, command, dir);
+    }
     let loaded = common.load_spec()?;
     let options = command.options();
     if command.list {
-        let combinations = matrix::select(&loaded, options.strategy, options.only.as_deref())?;
-        let width = combinations.iter().map(|c| c.id.len()).max().unwrap_or(0);
-        let mut text = String::new();
-        for combination in &combinations {
-            text.push_str(&format!("{:<width$}  {}\n", combination.id, combination.describe()));
-        }
-        text.push_str(&format!("{} combinations\n", combinations.len()));
-        return Ok(Output::clean(text));
+        return Ok(Output::clean(list(&matrix::select(&loaded, options.strategy, options.only.as_deref())?)));
     }
     if options.update && options.golden.is_none() && loaded.is_builtin() {
         return Err(Diagnostic::plain("the goldens of the built-in example are part of chartgen and cannot be updated")
@@ -353,14 +368,56 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
     let checker: &check::Checker = Box::leak(Box::new(checker?));
     let mut report = checker.run(&loaded, combinations, &options)?;
     report.elapsed = start.elapsed();
-    let findings = report.fails(common.deny_warnings(&loaded));
+    write_report(command, &report, common.deny_warnings(&loaded))
+}
+
+/// `chartgen check --chart DIR`: a hand-written chart's combinations, rendered by Helm.
+fn check_chart(common: &Common, command: &CheckCommand, dir: &Path) -> Result<Output, BadInput> {
+    if command.templates.is_some() {
+        return Err(Diagnostic::plain("--templates replaces chartgen's own templates and does not apply to --chart").with_help("edit the chart's templates/ instead").into());
+    }
+    let matrix = check::chart::ChartMatrix::load(dir, command.chart.matrix.as_deref())?;
+    let combinations = matrix.combinations(command.strategy, command.only.as_deref())?;
+    if command.list {
+        return Ok(Output::clean(list(&combinations)));
+    }
+    let options = check::chart::ChartOptions {
+        renderer: command.chart.renderer,
+        helm: command.chart.helm.clone(),
+        crds: command.crds.clone(),
+        golden: command.golden.clone(),
+        update: command.update,
+        progress: command.format == Format::Human && command.output.is_none(),
+    };
+    if options.update && options.golden.is_none() {
+        return Err(Diagnostic::plain("--update needs --golden DIR with --chart").with_help("give the directory the chart's goldens are kept in").into());
+    }
+    let release = Release::new(check::RELEASE.0, check::RELEASE.1)?;
+    let report = check::chart::run(&matrix, combinations, &options, &release)?;
+    write_report(command, &report, common.deny_warnings)
+}
+
+/// A check's report in its format, to standard output or the `--output` file.
+fn write_report(command: &CheckCommand, report: &crate::findings::Report, deny_warnings: bool) -> Result<Output, BadInput> {
+    let findings = report.fails(deny_warnings);
     match &command.output {
         Some(path) => {
-            std::fs::write(path, command.format.write(&report, false)).map_err(|e| Diagnostic::plain(format!("cannot write {}: {e}", path.display())))?;
-            Ok(Output { text: format!("wrote {}: {}\n", path.display(), report::summary(&report)), findings })
+            std::fs::write(path, command.format.write(report, false)).map_err(|e| Diagnostic::plain(format!("cannot write {}: {e}", path.display())))?;
+            Ok(Output { text: format!("wrote {}: {}\n", path.display(), report::summary(report)), findings })
         }
-        None => Ok(Output { text: command.format.write(&report, colour(std::io::stdout().is_terminal())), findings }),
+        None => Ok(Output { text: command.format.write(report, colour(std::io::stdout().is_terminal())), findings }),
     }
+}
+
+/// `check --list`: each combination's id and flag values.
+fn list(combinations: &[matrix::Combination]) -> String {
+    let width = combinations.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for combination in combinations {
+        text.push_str(&format!("{:<width$}  {}\n", combination.id, combination.describe()));
+    }
+    text.push_str(&format!("{} combinations\n", combinations.len()));
+    text
 }
 
 /// `chartgen rules`: every lint rule with the severity the spec gives it
@@ -402,9 +459,21 @@ pub struct LintCommand {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    #[command(flatten)]
+    pub chart: ChartArgs,
 }
 
 pub fn lint(common: &Common, command: &LintCommand) -> Result<Output, BadInput> {
+    if let Some(dir) = &command.chart.chart {
+        let matrix = check::chart::ChartMatrix::load(dir, command.chart.matrix.as_deref())?;
+        let (tree, problems) = values::user_tree(&command.values);
+        if !problems.is_empty() {
+            return Err(BadInput::sorted(problems));
+        }
+        let options = check::chart::ChartOptions { renderer: command.chart.renderer, helm: command.chart.helm.clone(), ..Default::default() };
+        let report = check::chart::lint(matrix, tree.to_json(), &options, &command.release.release()?)?;
+        return Ok(Output { text: command.format.write(&report, colour(std::io::stdout().is_terminal())), findings: report.fails(common.deny_warnings) });
+    }
     let loaded = common.load_spec()?;
     let release = command.release.release()?;
     let values = values::load(&loaded.spec, &command.values)?;

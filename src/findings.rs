@@ -11,6 +11,7 @@ use crate::matrix::{Assignment, Combination};
 use crate::place::Place;
 use crate::snapshot::Change;
 use crate::spec::lint::Severity;
+use crate::values::flags::ValuePath;
 
 /// One problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,8 @@ pub enum Checked {
     Values(Assignment),
     /// A Markdown runbook (`check` with `check.runbooks`, `docs`).
     Runbook(Place),
+    /// A flag of a hand-written chart, over all the combinations that vary it.
+    Flag(ValuePath),
 }
 
 impl Checked {
@@ -47,6 +50,7 @@ impl Checked {
             Checked::Combination(combination) => combination.id.clone(),
             Checked::Values(_) => "values".to_string(),
             Checked::Runbook(file) => format!("runbook {file}"),
+            Checked::Flag(path) => format!("flag {path}"),
         }
     }
 
@@ -55,7 +59,7 @@ impl Checked {
         match self {
             Checked::Combination(combination) => Some(&combination.flags),
             Checked::Values(flags) => Some(flags),
-            Checked::Runbook(_) => None,
+            Checked::Runbook(_) | Checked::Flag(_) => None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! located input tree (`source`, `strvals`, `de`) underneath and `commands`
 //! on top for the command-line entry points.
 
+pub mod chart;
 pub mod check;
 pub mod codes;
 pub mod commands;
@@ -21,6 +22,7 @@ pub mod init;
 pub mod matrix;
 pub mod memo;
 pub mod place;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod rules;

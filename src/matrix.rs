@@ -79,6 +79,94 @@ pub fn pairwise(all: &[Combination]) -> Vec<Combination> {
     chosen
 }
 
+/// A pairwise set built without listing the full matrix, for flags too
+/// many to enumerate: each new combination starts from a pair not yet
+/// covered (with what its flags need), then gives every other flag that
+/// applies the value that covers the most new pairs (the default on a tie).
+/// A pair is coverable when what its two flags need does not conflict.
+pub fn pairwise_over(flags: &[Flag], defaults: &Assignment) -> Vec<Combination> {
+    // What (flag = value) needs: the value, and its dependencies' first values, transitively.
+    let needs = |flag: &Flag, value: &FlagValue| -> Option<Assignment> {
+        let mut out = Assignment::new();
+        out.insert(flag.path.clone(), value.clone());
+        let mut next = flag.requires.clone();
+        let mut steps = 0;
+        while let Some((path, values)) = next {
+            steps += 1;
+            if steps > flags.len() {
+                return None;
+            }
+            out.insert(path.clone(), values.first()?.clone());
+            next = flags.iter().find(|f| f.path == path).and_then(|f| f.requires.clone());
+        }
+        Some(out)
+    };
+    let merged = |a: &Assignment, b: &Assignment| -> Option<Assignment> {
+        let mut out = a.clone();
+        for (path, value) in b.iter() {
+            match out.get(path) {
+                Some(existing) if existing != value => return None,
+                _ => out.insert(path.clone(), value.clone()),
+            }
+        }
+        Some(out)
+    };
+    type Item = (usize, FlagValue);
+    let mut uncovered: BTreeSet<(Item, Item)> = BTreeSet::new();
+    let mut seeds: std::collections::BTreeMap<(Item, Item), Assignment> = std::collections::BTreeMap::new();
+    for (i, f) in flags.iter().enumerate() {
+        for (j, g) in flags.iter().enumerate().skip(i + 1) {
+            for a in &f.domain {
+                for b in &g.domain {
+                    if let Some(both) = needs(f, a).zip(needs(g, b)).and_then(|(x, y)| merged(&x, &y)) {
+                        let pair = ((i, a.clone()), (j, b.clone()));
+                        uncovered.insert(pair.clone());
+                        seeds.insert(pair, both);
+                    }
+                }
+            }
+        }
+    }
+    let single = flags.len() == 1;
+    let mut chosen: Vec<Assignment> = Vec::new();
+    if single {
+        chosen = flags[0].domain.iter().filter_map(|v| needs(&flags[0], v)).collect();
+    }
+    while let Some(seed) = uncovered.iter().next().cloned() {
+        let mut assignment = seeds[&seed].clone();
+        for (index, flag) in flags.iter().enumerate() {
+            if assignment.get(&flag.path).is_some() || !flag.applies(&assignment) {
+                continue;
+            }
+            let gain = |value: &FlagValue| {
+                flags[..index]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(other, f)| Some(((other, assignment.get(&f.path)?.clone()), (index, value.clone()))))
+                    .filter(|pair| uncovered.contains(pair))
+                    .count()
+            };
+            let best = flag.valid_values(&assignment).enumerate().max_by_key(|(position, value)| (gain(value), std::cmp::Reverse(*position))).map(|(_, v)| v.clone());
+            if let Some(value) = best {
+                assignment.insert(flag.path.clone(), value);
+            }
+        }
+        // A flag set by a seed whose own dependency came out unmet is dropped, as the full matrix would.
+        let assignment: Assignment = Assignment::of_tree(flags, &assignment.to_tree());
+        let items: Vec<Item> = flags.iter().enumerate().filter_map(|(i, f)| Some((i, assignment.get(&f.path)?.clone()))).collect();
+        for (x, a) in items.iter().enumerate() {
+            for b in &items[x + 1..] {
+                uncovered.remove(&(a.clone(), b.clone()));
+            }
+        }
+        uncovered.remove(&seed);
+        chosen.push(assignment);
+    }
+    chosen.sort();
+    chosen.dedup();
+    chosen.into_iter().map(|assignment| combination(flags, defaults, assignment)).collect()
+}
+
 /// The named scenarios of a spec: each `*.yaml` of its scenarios directory.
 pub fn scenarios(spec: &LoadedSpec) -> Result<Vec<Combination>, BadInput> {
     let Some(dir) = spec.spec.check.scenarios.as_deref().map(|d| spec.resolve(d)) else { return Ok(Vec::new()) };
@@ -106,14 +194,30 @@ pub fn select(spec: &LoadedSpec, strategy: Strategy, only: Option<&str>) -> Resu
     };
     chosen.extend(scenarios(spec)?);
     if let Some(pattern) = only {
-        let regex = regex::Regex::new(&format!("^{}$", regex::escape(pattern).replace(r"\*", ".*"))).expect("an escaped glob is a valid pattern");
-        chosen.retain(|c| regex.is_match(&c.id));
+        retain_matching(&mut chosen, pattern);
     }
     Ok(chosen)
 }
 
-/// Every combination, with flags whose dependency fails left out.
+/// Keeps the combinations whose id matches a glob (`*` matches anything).
+pub fn retain_matching(combinations: &mut Vec<Combination>, pattern: &str) {
+    let regex = regex::Regex::new(&format!("^{}$", regex::escape(pattern).replace(r"\*", ".*"))).expect("an escaped glob is a valid pattern");
+    combinations.retain(|c| regex.is_match(&c.id));
+}
+
+/// Every combination of the values model's flags, with flags whose dependency fails left out.
 pub fn full(spec: &Spec, flags: &[Flag]) -> Vec<Combination> {
+    full_over(flags, &flag_defaults(spec))
+}
+
+/// Every combination of `flags`, whose ids name what differs from `defaults`.
+pub fn full_over(flags: &[Flag], defaults: &Assignment) -> Vec<Combination> {
+    full_within(flags, defaults, usize::MAX).expect("no limit")
+}
+
+/// [`full_over`], or `None` when there are more than `limit` combinations
+/// (found out without listing more than `limit` times a flag's values).
+pub fn full_within(flags: &[Flag], defaults: &Assignment, limit: usize) -> Option<Vec<Combination>> {
     let mut assignments = vec![Assignment::new()];
     for flag in flags {
         assignments = assignments
@@ -125,9 +229,11 @@ pub fn full(spec: &Spec, flags: &[Flag]) -> Vec<Combination> {
                 flag.valid_values(&partial).map(|value| partial.with(&flag.path, value)).collect()
             })
             .collect();
+        if assignments.len() > limit {
+            return None;
+        }
     }
-    let defaults = flag_defaults(spec);
-    assignments.into_iter().map(|assignment| combination(flags, &defaults, assignment)).collect()
+    Some(assignments.into_iter().map(|assignment| combination(flags, defaults, assignment)).collect())
 }
 
 fn combination(all: &[Flag], defaults: &Assignment, flags: Assignment) -> Combination {
@@ -155,6 +261,7 @@ fn token(flag: &Flag, value: &FlagValue) -> String {
     match value {
         FlagValue::Bool(true) => name,
         FlagValue::Bool(false) => format!("no-{name}"),
+        FlagValue::Choice(text) if text.is_empty() => format!("no-{}", keys.last().map(String::as_str).unwrap_or_default()),
         FlagValue::Choice(text) => format!("{}-{text}", keys.last().map(String::as_str).unwrap_or_default()),
     }
 }

@@ -532,7 +532,10 @@ pub fn references(object: &Value) -> Vec<Reference> {
         _ => {}
     }
     let Some((pod, base)) = pod_spec(object) else { return out };
-    add("ServiceAccount", &pod["serviceAccountName"], format!("{base}/serviceAccountName"));
+    // Kubernetes creates the ServiceAccount `default` in every namespace.
+    if pod["serviceAccountName"] != "default" {
+        add("ServiceAccount", &pod["serviceAccountName"], format!("{base}/serviceAccountName"));
+    }
     for (i, volume) in pod["volumes"].as_array().into_iter().flatten().enumerate() {
         for (kind, source, field) in [("Secret", "secret", "secretName"), ("ConfigMap", "configMap", "name")] {
             let source_at = &volume[source];

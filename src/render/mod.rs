@@ -3,13 +3,17 @@
 //! The matrix check asks a [`Renderer`] for the documents of each values
 //! set and checks what comes back the same way whoever rendered it.
 //! chartgen's own templates render natively ([`native::Native`], over the
-//! compiled [`templates::Templates`]); a renderer that runs Helm on a chart
-//! written by hand plugs in beside it, as another implementation of the
-//! trait. The templates also render in *helm mode*, which the chart
+//! compiled [`templates::Templates`]). A chart written by hand is rendered
+//! by Helm itself, many values sets at a time, through [`HelmRenderer`]:
+//! the `helm` binary or helm-python-sdk. Both kinds place findings through
+//! [`Locate`], and every check after rendering is shared. The templates also render in *helm mode*, which the chart
 //! compiler (`helm`) turns into Go templates; [`explore`] walks the flags a
 //! template reads in that mode.
 
 pub mod explore;
+pub mod helm_binary;
+mod helm_output;
+pub mod helm_sdk;
 mod helpers;
 pub mod native;
 pub mod templates;
@@ -55,16 +59,64 @@ pub struct Location {
     pub line: Option<usize>,
 }
 
-/// Renders a chart for one set of values.
-pub trait Renderer: Send + Sync {
+/// Where the documents of a rendering were written, for findings.
+pub trait Locate: Send + Sync {
+    /// The template that writes a document, and the line of the field at
+    /// `keys` (the map keys down to it, such as `spec`, `schedule`), as far
+    /// as it can tell.
+    fn locate(&self, manifest: &Manifest, keys: &[String]) -> Option<Location>;
+}
+
+/// The line of a template that writes the field at `keys`: the keys are
+/// followed down the template where it writes them in order (those it
+/// does not write itself, through a helper or `toYaml`, are passed over);
+/// else the first line that writes the last key.
+pub fn field_line(template: &str, keys: &[String]) -> Option<usize> {
+    let field = keys.last()?;
+    let lines: Vec<&str> = template.lines().collect();
+    let writes = |line: &str, key: &str| line.trim_start().trim_start_matches("- ").strip_prefix(key).is_some_and(|rest| rest.starts_with(':'));
+    let mut from = 0;
+    let mut last = None;
+    for key in keys {
+        if let Some(offset) = lines[from..].iter().position(|line| writes(line, key)) {
+            last = Some((key, from + offset));
+            from += offset + 1;
+        }
+    }
+    match last {
+        Some((key, index)) if key == field => Some(index + 1),
+        _ => lines.iter().position(|line| writes(line, field)).map(|i| i + 1),
+    }
+}
+
+/// Renders chartgen's templates for one set of values.
+pub trait Renderer: Locate {
     /// The documents for a values tree (coalesced over the chart's
     /// defaults and checked), in the order `helm template` prints them.
     /// `values` are the typed reading of `tree`, which both sides already hold.
     fn render(&self, values: &Values, tree: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput>;
+}
 
-    /// The template that writes `field` (a key such as `schedule`) of a
-    /// document, and the line, as far as the renderer knows.
-    fn locate(&self, manifest: &Manifest, field: Option<&str>) -> Option<Location>;
+/// Renders a hand-written chart with Helm, many values sets at a time.
+/// The next way of running Helm is another implementation beside
+/// [`helm_binary::HelmBinary`] and [`helm_sdk::HelmSdk`].
+pub trait HelmRenderer: Send + Sync {
+    /// Each values tree's documents, or how Helm refused it, in the order
+    /// given. An error is a renderer that cannot run at all.
+    fn render_all(&self, values: &[serde_json::Value], release: &Release, progress: &crate::progress::Progress) -> Result<Vec<Rendered>, BadInput>;
+}
+
+/// One values set rendered by Helm: its documents, or Helm's refusal.
+pub type Rendered = Result<Vec<Manifest>, RenderFailure>;
+
+/// Helm's refusal to render (a `fail` guard, a template or YAML error, the
+/// values schema), with the template and line when Helm names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderFailure {
+    pub message: String,
+    /// The template, as a path inside the chart.
+    pub file: Option<String>,
+    pub line: Option<usize>,
 }
 
 /// Helm's install order of kinds (`releaseutil.InstallOrder`); others go last.

