@@ -85,31 +85,43 @@ pub fn pairwise(all: &[Combination]) -> Vec<Combination> {
 /// applies the value that covers the most new pairs (the default on a tie).
 /// A pair is coverable when what its two flags need does not conflict.
 pub fn pairwise_over(flags: &[Flag], defaults: &Assignment) -> Vec<Combination> {
-    // What (flag = value) needs: the value, and its dependencies' first values, transitively.
-    let needs = |flag: &Flag, value: &FlagValue| -> Option<Assignment> {
-        let mut out = Assignment::new();
-        out.insert(flag.path.clone(), value.clone());
-        let mut next = flag.requires.clone();
-        let mut steps = 0;
-        while let Some((path, values)) = next {
-            steps += 1;
-            if steps > flags.len() {
-                return None;
-            }
-            out.insert(path.clone(), values.first()?.clone());
-            next = flags.iter().find(|f| f.path == path).and_then(|f| f.requires.clone());
+    if flags.is_empty() {
+        return vec![combination(flags, defaults, Assignment::new())];
+    }
+    // Sets (flag = value) with what it needs (the dependencies, transitively,
+    // each at a value it allows, and what the value itself needs), or says it conflicts.
+    fn settle(flags: &[Flag], flag: &Flag, value: &FlagValue, into: &mut Assignment, depth: usize) -> bool {
+        if depth > flags.len() {
+            return false;
         }
-        Some(out)
-    };
-    let merged = |a: &Assignment, b: &Assignment| -> Option<Assignment> {
-        let mut out = a.clone();
-        for (path, value) in b.iter() {
-            match out.get(path) {
-                Some(existing) if existing != value => return None,
-                _ => out.insert(path.clone(), value.clone()),
+        match into.get(&flag.path) {
+            Some(existing) if existing != value => return false,
+            Some(_) => {}
+            None => into.insert(flag.path.clone(), value.clone()),
+        }
+        for (own, path, needed) in &flag.value_requires {
+            if own == value && !flags.iter().find(|f| f.path == *path).is_some_and(|f| settle(flags, f, needed, into, depth + 1)) {
+                return false;
             }
         }
-        Some(out)
+        let Some((path, allowed)) = &flag.requires else { return true };
+        let Some(owner) = flags.iter().find(|f| f.path == *path) else { return false };
+        let value = match into.get(path) {
+            Some(existing) if allowed.contains(existing) => existing.clone(),
+            Some(_) => return false,
+            None => match allowed.first() {
+                Some(first) => first.clone(),
+                None => return false,
+            },
+        };
+        settle(flags, owner, &value, into, depth + 1)
+    }
+    let pair_seed = |(f, a): (&Flag, &FlagValue), (g, b): (&Flag, &FlagValue)| -> Option<Assignment> {
+        // Each order once: the one set first decides a dependency both share.
+        [((f, a), (g, b)), ((g, b), (f, a))].into_iter().find_map(|((x, v), (y, w))| {
+            let mut seed = Assignment::new();
+            (settle(flags, x, v, &mut seed, 0) && settle(flags, y, w, &mut seed, 0)).then_some(seed)
+        })
     };
     type Item = (usize, FlagValue);
     let mut uncovered: BTreeSet<(Item, Item)> = BTreeSet::new();
@@ -118,7 +130,7 @@ pub fn pairwise_over(flags: &[Flag], defaults: &Assignment) -> Vec<Combination> 
         for (j, g) in flags.iter().enumerate().skip(i + 1) {
             for a in &f.domain {
                 for b in &g.domain {
-                    if let Some(both) = needs(f, a).zip(needs(g, b)).and_then(|(x, y)| merged(&x, &y)) {
+                    if let Some(both) = pair_seed((f, a), (g, b)) {
                         let pair = ((i, a.clone()), (j, b.clone()));
                         uncovered.insert(pair.clone());
                         seeds.insert(pair, both);
@@ -127,10 +139,9 @@ pub fn pairwise_over(flags: &[Flag], defaults: &Assignment) -> Vec<Combination> 
             }
         }
     }
-    let single = flags.len() == 1;
     let mut chosen: Vec<Assignment> = Vec::new();
-    if single {
-        chosen = flags[0].domain.iter().filter_map(|v| needs(&flags[0], v)).collect();
+    if let [only] = flags {
+        chosen = only.domain.iter().filter_map(|v| Some(v).filter(|v| settle(flags, only, v, &mut Assignment::new(), 0)).map(|v| Assignment::from_iter([(only.path.clone(), v.clone())]))).collect();
     }
     while let Some(seed) = uncovered.iter().next().cloned() {
         let mut assignment = seeds[&seed].clone();
@@ -318,6 +329,24 @@ mod tests {
         let needed: BTreeSet<_> = all.iter().flat_map(pairs).collect();
         let covered: BTreeSet<_> = chosen.iter().flat_map(pairs).collect();
         assert_eq!(needed, covered);
+    }
+
+    #[test]
+    fn pairwise_built_without_the_full_matrix_still_covers_every_pair_that_occurs() {
+        let spec = crate::spec::load(None).unwrap();
+        let pairs = |c: &Combination| {
+            let items: Vec<String> = c.flags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            items.iter().enumerate().flat_map(|(i, a)| items[i + 1..].iter().map(move |b| (a.clone(), b.clone()))).collect::<Vec<_>>()
+        };
+        // The model's flags: dependencies on one value and on several, and a value that needs another flag's.
+        let all = full(&spec.spec, model_flags());
+        let chosen = pairwise_over(model_flags(), &flag_defaults(&spec.spec));
+        let needed: BTreeSet<_> = all.iter().flat_map(pairs).collect();
+        let covered: BTreeSet<_> = chosen.iter().flat_map(pairs).collect();
+        assert_eq!(needed.difference(&covered).collect::<Vec<_>>(), Vec::<&(String, String)>::new());
+        assert!(chosen.iter().all(|c| all.iter().any(|a| a.flags == c.flags)), "every chosen combination is one of the full matrix");
+        assert!(chosen.len() < all.len() / 10, "{} of {}", chosen.len(), all.len());
+        assert_eq!(pairwise_over(&[], &Assignment::new()).len(), 1, "no flags: the defaults");
     }
 
     #[test]

@@ -71,10 +71,12 @@ pub struct MatrixConfig {
 }
 
 /// A combination the chart's `fail` guards refuse on purpose.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ExpectedFailure {
     /// The flag values that select it; every one must hold.
     pub when: Vec<(ValuePath, FlagValue)>,
+    /// Where the settings say so, for messages about it.
+    pub at: Origin,
     /// Text Helm's error must contain.
     pub message: String,
 }
@@ -120,7 +122,7 @@ impl MatrixConfig {
         let mut config = MatrixConfig { values: serde_json::Value::Object(raw.values), metrics: raw.metrics, ..MatrixConfig::default() };
         let known = |path: &str, at: Origin, problems: &mut Vec<Diagnostic>| {
             let parsed = ValuePath::parse(path);
-            if parsed.lookup(defaults).is_null() {
+            if !exists(defaults, &parsed) {
                 problems.push(Diagnostic::new(at, format!("`{path}` is not a value of the chart's values.yaml")).with_help("name a value by its dotted path, such as ingress.enabled"));
             }
             parsed
@@ -134,7 +136,7 @@ impl MatrixConfig {
             if domain.len() < 2 {
                 problems.push(Diagnostic::new(at("flags", path), format!("flag `{path}` lists {} value(s)", domain.len())).with_help("list at least two values, the default first"));
             }
-            config.flags.push((ValuePath::parse(path), domain));
+            config.flags.push((known(path, at("flags", path), &mut problems), domain));
         }
         for (path, conditions) in &raw.requires {
             let here = at("requires", path);
@@ -153,7 +155,8 @@ impl MatrixConfig {
         }
         for (index, failure) in raw.expected_failures.iter().enumerate() {
             let when = failure.when.iter().filter_map(|(on, value)| Some((ValuePath::parse(on), flag_value(value, tree.get(&format!("expectedFailures.{index}.when")).map_or_else(|| tree.origin.clone(), |n| n.origin.clone()), &mut problems)?))).collect();
-            config.expected_failures.push(ExpectedFailure { when, message: failure.message.clone() });
+            let at = tree.get(&format!("expectedFailures.{index}.when")).map_or_else(|| tree.origin.clone(), |n| n.origin.clone());
+            config.expected_failures.push(ExpectedFailure { when, message: failure.message.clone(), at });
         }
         for (index, object) in raw.external.iter().enumerate() {
             match object.split_once('/') {
@@ -172,3 +175,16 @@ impl MatrixConfig {
         Ok(config)
     }
 }
+
+/// Whether values.yaml has the value at `path` (`null` included).
+fn exists(tree: &serde_json::Value, path: &ValuePath) -> bool {
+    let mut node = tree;
+    for key in path.keys() {
+        match node.get(key.as_str()) {
+            Some(child) => node = child,
+            None => return false,
+        }
+    }
+    true
+}
+

@@ -28,7 +28,8 @@ pub fn discover(chart: &HelmChart, config: &MatrixConfig) -> Vec<Flag> {
         Some(schema) => schema_candidates(schema, &chart.default_values()),
         None => values_candidates(&chart.values),
     };
-    let texts = || chart.templates.iter().map(|(_, text)| text.as_str());
+    // The chart's own templates: a subchart's `.Values` are the subchart's values, not these.
+    let texts = || chart.templates.iter().filter(|(path, _)| path.starts_with("templates/")).map(|(_, text)| text.as_str());
     let branched = branched_paths(texts());
     let mut candidates: Vec<(ValuePath, Vec<FlagValue>)> = candidates.into_iter().filter(|(path, _)| branched.contains(&path.to_string())).collect();
     let defaults = chart.default_values();
@@ -283,13 +284,13 @@ mod tests {
     fn the_settings_drop_add_and_relate_flags() {
         let config = MatrixConfig {
             ignore: vec![ValuePath::parse("legacyMode.enabled")],
-            flags: vec![(ValuePath::parse("replicaCount"), vec![FlagValue::Choice("1".into()), FlagValue::Choice("3".into())])],
+            flags: vec![(ValuePath::parse("image.pullPolicy"), vec![FlagValue::Choice("IfNotPresent".into()), FlagValue::Choice("Always".into())])],
             requires: vec![(ValuePath::parse("metrics.enabled"), (ValuePath::parse("worker.enabled"), vec![FlagValue::Bool(true)]))],
             ..MatrixConfig::default()
         };
         let described = described(&discover(&chart("storefront"), &config));
         assert!(!described.iter().any(|f| f.starts_with("legacyMode")));
-        assert!(described.contains(&"replicaCount [1, 3]".to_string()));
+        assert!(described.contains(&"image.pullPolicy [IfNotPresent, Always]".to_string()));
         let worker = described.iter().position(|f| f.starts_with("worker.enabled")).unwrap();
         let metrics = described.iter().position(|f| f.starts_with("metrics.enabled")).unwrap();
         assert!(worker < metrics && described[metrics].ends_with("when worker.enabled=true"), "{described:?}");

@@ -62,6 +62,7 @@ impl ChartMatrix {
         let chart = HelmChart::load(dir)?;
         let config = MatrixConfig::load(dir, matrix, &chart.default_values())?;
         let flags = crate::chart::flags::discover(&chart, &config);
+        check_flags(&flags, &config)?;
         let beside = dir.join(crate::chart::config::FILE_NAME);
         let config_file = matrix.map(std::path::Path::to_path_buf).or_else(|| beside.is_file().then_some(beside));
         Ok(ChartMatrix { chart, config, flags, config_file })
@@ -95,6 +96,7 @@ impl ChartMatrix {
             merge(&mut values, &crate::source::load_place(file)?.to_json());
             chosen.push(Combination { id: format!("scenario-{}", file.stem()), flags: Assignment::of_tree(&self.flags, &values), scenario: Some(file.clone()) });
         }
+        unique_ids(&mut chosen);
         if let Some(pattern) = only {
             matrix::retain_matching(&mut chosen, pattern);
             if chosen.is_empty() {
@@ -113,6 +115,44 @@ impl ChartMatrix {
         }
         Ok(values)
     }
+}
+
+/// Ids name golden files: characters a file name should not hold become
+/// `_`, and an id that two combinations share (flags whose last keys are
+/// alike, `ci/x-values.yaml` and `examples/x-values.yaml`) gets `-2`, `-3`.
+fn unique_ids(combinations: &mut [Combination]) {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for combination in combinations {
+        let clean: String = combination.id.chars().map(|c| if c.is_ascii_alphanumeric() || "._+-".contains(c) { c } else { '_' }).collect();
+        let count = seen.entry(clean.clone()).or_default();
+        *count += 1;
+        combination.id = if *count == 1 { clean } else { format!("{clean}-{count}") };
+    }
+}
+
+/// Refuses what the flags cannot be: one flag inside another's value (a
+/// value is a switch or a map, not both), and an expected failure that
+/// names something that is not a flag (it would never be selected).
+fn check_flags(flags: &[Flag], config: &MatrixConfig) -> Result<(), BadInput> {
+    let mut problems = Vec::new();
+    for flag in flags {
+        if let Some(inner) = flags.iter().find(|other| other.path.keys().len() > flag.path.keys().len() && other.path.keys().starts_with(flag.path.keys())) {
+            problems.push(Diagnostic::plain(format!("the flag `{}` holds the flag `{}`: a value cannot be both", flag.path, inner.path)).with_help(format!("leave one of them out with `ignore:` in {}", crate::chart::config::FILE_NAME)));
+        }
+    }
+    for failure in &config.expected_failures {
+        for (path, value) in &failure.when {
+            match flags.iter().find(|f| f.path == *path) {
+                None => problems.push(Diagnostic::new(failure.at.clone(), format!("`{path}` is not a flag of the matrix, so this expected failure never applies")).with_help("name flags only; `chartgen check --chart DIR --list` shows them")),
+                Some(flag) if !flag.domain.contains(value) => problems.push(
+                    Diagnostic::new(failure.at.clone(), format!("the flag `{path}` never takes `{value}`"))
+                        .with_help(format!("it takes {}", flag.domain.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(BadInput::sorted(problems)) }
 }
 
 /// Merges `over` into `into` as Helm coalesces values: maps key by key, anything else replaced.
@@ -167,7 +207,10 @@ impl Locate for ChartLocator<'_> {
 pub fn run(matrix: &ChartMatrix, combinations: Vec<Combination>, options: &ChartOptions, release: &Release) -> Result<Report, BadInput> {
     let start = Instant::now();
     let values = combinations.iter().map(|c| matrix.user_values(c)).collect::<Result<Vec<_>, BadInput>>()?;
-    let (renderer, validators) = rayon::join(|| renderer(&matrix.chart, options), || Validators::new(serde_json::json!({}), options.crds.as_deref()));
+    // The chart's own CRDs (its crds/, which `helm template` does not print) validate its custom resources unless --crds says otherwise.
+    let chart_crds = matrix.chart.dir.join("crds");
+    let crds = options.crds.clone().or_else(|| chart_crds.is_dir().then_some(chart_crds));
+    let (renderer, validators) = rayon::join(|| renderer(&matrix.chart, options), || Validators::new(serde_json::json!({}), crds.as_deref()));
     let (renderer, validators) = (renderer?, validators?);
     let rendered = {
         let progress = Progress::on_terminal("rendered", values.len(), options.progress);
@@ -177,58 +220,90 @@ pub fn run(matrix: &ChartMatrix, combinations: Vec<Combination>, options: &Chart
     let mut spec = crate::spec::load(None)?.spec;
     spec.metrics = matrix.config.metrics.clone();
     let defaults = crate::values::from_user_tree(&spec, Node::empty_map(Origin::Default))?;
-    let lint = rules::Config::new(&spec.lint).documents_only();
-    let cache = DocumentCache::default();
-    let locator = ChartLocator(&matrix.chart);
-    let update_command = format!("`chartgen check --chart {} --golden DIR --update`", matrix.chart.dir.display());
-    let golden = options.golden.clone().map(Place::Disk);
-    let no_tree = Node::empty_map(Origin::Default);
-    let mut outcomes = combinations
+    let checks = Checks {
+        validators,
+        cache: DocumentCache::default(),
+        locator: ChartLocator(&matrix.chart),
+        lint: rules::Config::new(&spec.lint).documents_only(),
+        spec,
+        defaults,
+        golden: options.golden.clone().map(Place::Disk),
+        update: options.update,
+        update_command: format!("`chartgen check --chart {} --golden DIR --update`", matrix.chart.dir.display()),
+    };
+    // Each rendering is checked and let go; what the flags are compared by is its documents' digests.
+    let checked = combinations
         .par_iter()
-        .zip(rendered.par_iter())
-        .map(|(combination, rendered)| -> Result<Outcome, BadInput> {
-            let expected = matrix.config.expected_failures.iter().find(|f| f.selects(&combination.flags));
-            let manifests = match (rendered, expected) {
-                (Err(failure), Some(expected)) if failure.message.contains(&expected.message) => {
-                    return Ok(Outcome { checked: Checked::Combination(combination.clone()), documents: Vec::new(), findings: Vec::new(), golden: None });
-                }
-                (Err(failure), _) => {
-                    let finding = render_finding(matrix, failure);
-                    return Ok(Outcome { checked: Checked::Combination(combination.clone()), documents: Vec::new(), findings: vec![finding], golden: None });
-                }
-                (Ok(manifests), _) => manifests,
-            };
-            let mut findings = Vec::new();
-            // A scenario file may set what the refused flag values lack.
-            if let Some(expected) = expected.filter(|_| combination.scenario.is_none()) {
-                findings.push(Finding {
-                    code: Code::Render,
-                    severity: Severity::Error,
-                    document: None,
-                    pointer: None,
-                    file: matrix.config_file.as_ref().map(|f| f.display().to_string()),
-                    line: None,
-                    message: format!("the settings expect Helm to refuse this combination with \"{}\", but it rendered", expected.message),
-                    detail: None,
-                });
-            }
-            findings.extend(document_findings(&locator, &validators, &cache, manifests, &matrix.config.external));
-            let tree = || &no_tree;
-            findings.extend(lint_findings(&locator, &lint, &spec, (&defaults.values, &defaults.json, &tree), manifests, &cache.rules));
-            let mut change = None;
-            if let Some(dir) = &golden {
-                let text = golden_text(&matrix.chart.name, combination, manifests);
-                if options.update {
-                    change = Some(snapshot::update(dir, &combination.id, &text)?);
-                } else if let Some(finding) = golden_finding(dir, combination, &text, &update_command) {
-                    findings.push(finding);
-                }
-            }
-            Ok(Outcome { checked: Checked::Combination(combination.clone()), documents: documents(manifests), findings, golden: change })
+        .zip(rendered.into_par_iter())
+        .map(|(combination, rendered)| -> Result<(Outcome, Option<Vec<u64>>), BadInput> {
+            let fingerprint = rendered.as_ref().ok().map(|manifests| {
+                let mut digests: Vec<u64> = manifests.iter().map(|m| m.digest).collect();
+                digests.sort_unstable();
+                digests
+            });
+            check_rendering(matrix, combination, &rendered, &checks).map(|outcome| (outcome, fingerprint))
         })
         .collect::<Result<Vec<_>, BadInput>>()?;
-    outcomes.extend(flags_without_effect(matrix, &combinations, &rendered));
+    let (mut outcomes, fingerprints): (Vec<Outcome>, Vec<Option<Vec<u64>>>) = checked.into_iter().unzip();
+    outcomes.extend(flags_without_effect(matrix, &combinations, &fingerprints));
     Ok(Report { chart: matrix.chart.name.clone(), spec: matrix.chart.dir.display().to_string(), outcomes, deleted: Vec::new(), elapsed: start.elapsed() })
+}
+
+/// What every combination's checks share.
+struct Checks<'a> {
+    validators: Validators,
+    cache: DocumentCache,
+    locator: ChartLocator<'a>,
+    lint: rules::Config,
+    spec: crate::spec::Spec,
+    defaults: crate::values::LoadedValues,
+    golden: Option<Place>,
+    update: bool,
+    update_command: String,
+}
+
+/// One combination's findings: Helm's refusal, or the checks of its documents.
+fn check_rendering(matrix: &ChartMatrix, combination: &Combination, rendered: &Rendered, checks: &Checks<'_>) -> Result<Outcome, BadInput> {
+    let Checks { validators, cache, locator, lint, spec, defaults, golden, update, update_command } = checks;
+    let no_tree = Node::empty_map(Origin::Default);
+    let expected = matrix.config.expected_failures.iter().find(|f| f.selects(&combination.flags));
+    let manifests = match rendered {
+        Err(failure) if matrix.config.expected_failures.iter().any(|f| f.matches(&combination.flags, &failure.message)) => {
+            return Ok(Outcome { checked: Checked::Combination(combination.clone()), documents: Vec::new(), findings: Vec::new(), golden: None });
+        }
+        Err(failure) => {
+            let finding = render_finding(matrix, failure);
+            return Ok(Outcome { checked: Checked::Combination(combination.clone()), documents: Vec::new(), findings: vec![finding], golden: None });
+        }
+        Ok(manifests) => manifests,
+    };
+    let mut findings = Vec::new();
+    // A scenario file may set what the refused flag values lack.
+    if let Some(expected) = expected.filter(|_| combination.scenario.is_none()) {
+        findings.push(Finding {
+            code: Code::Render,
+            severity: Severity::Error,
+            document: None,
+            pointer: None,
+            file: expected.at.source_name(),
+            line: expected.at.line(),
+            message: format!("the settings expect Helm to refuse this combination with \"{}\", but it rendered", expected.message),
+            detail: None,
+        });
+    }
+    findings.extend(document_findings(locator, validators, cache, manifests, &matrix.config.external));
+    let tree = || &no_tree;
+    findings.extend(lint_findings(locator, lint, spec, (&defaults.values, &defaults.json, &tree), manifests, &cache.rules));
+    let mut change = None;
+    if let Some(dir) = golden {
+        let text = golden_text(&matrix.chart.name, combination, manifests);
+        if *update {
+            change = Some(snapshot::update(dir, &combination.id, &text)?);
+        } else if let Some(finding) = golden_finding(dir, combination, &text, update_command) {
+            findings.push(finding);
+        }
+    }
+    Ok(Outcome { checked: Checked::Combination(combination.clone()), documents: documents(manifests), findings, golden: change })
 }
 
 /// Helm's refusal as a finding, at the template and line Helm names.
@@ -248,21 +323,16 @@ fn render_finding(matrix: &ChartMatrix, failure: &RenderFailure) -> Finding {
 /// The flags whose values render the same whatever the other flags are:
 /// among the combinations that differ in that flag alone, none renders
 /// differently. A flag no two rendered combinations tell apart is not judged.
-fn flags_without_effect(matrix: &ChartMatrix, combinations: &[Combination], rendered: &[Rendered]) -> Vec<Outcome> {
-    let fingerprint = |manifests: &Vec<Manifest>| -> Vec<u64> {
-        let mut digests: Vec<u64> = manifests.iter().map(|m| m.digest).collect();
-        digests.sort_unstable();
-        digests
-    };
+fn flags_without_effect(matrix: &ChartMatrix, combinations: &[Combination], fingerprints: &[Option<Vec<u64>>]) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for flag in &matrix.flags {
         // The combinations by their other flags: each group holds the values this flag took there.
         let mut groups: BTreeMap<Assignment, Vec<(&FlagValue, Vec<u64>)>> = BTreeMap::new();
         // A refusal says nothing of what the flag does where Helm renders.
-        for (combination, manifests) in combinations.iter().zip(rendered).filter(|(c, _)| c.scenario.is_none()).filter_map(|(c, r)| Some((c, r.as_ref().ok()?))) {
+        for (combination, fingerprint) in combinations.iter().zip(fingerprints).filter(|(c, _)| c.scenario.is_none()).filter_map(|(c, f)| Some((c, f.as_ref()?))) {
             let Some(value) = combination.flags.get(&flag.path) else { continue };
             let others: Assignment = Assignment::from_iter(combination.flags.iter().filter(|(path, _)| **path != flag.path && !depends_on(matrix, path, &flag.path)).map(|(p, v)| (p.clone(), v.clone())));
-            groups.entry(others).or_default().push((value, fingerprint(manifests)));
+            groups.entry(others).or_default().push((value, fingerprint.clone()));
         }
         let compared: Vec<&Vec<(&FlagValue, Vec<u64>)>> = groups.values().filter(|g| g.iter().map(|(v, _)| *v).collect::<BTreeSet<_>>().len() > 1).collect();
         if compared.is_empty() || compared.iter().any(|group| group.iter().any(|(_, f)| *f != group[0].1)) {

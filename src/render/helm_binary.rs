@@ -49,7 +49,7 @@ impl HelmBinary {
         if !output.status.success() {
             return Ok(Err(failure(&self.chart, &String::from_utf8_lossy(&output.stderr))));
         }
-        Ok(documents(&self.chart, stream_files(&String::from_utf8_lossy(&output.stdout)), &self.parsed))
+        Ok(stream_files(&String::from_utf8_lossy(&output.stdout)).and_then(|files| documents(&self.chart, files, &self.parsed)))
     }
 }
 

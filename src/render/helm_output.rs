@@ -34,15 +34,22 @@ pub fn documents(chart: &str, files: Vec<(String, String)>, parsed: &Parsed) -> 
     Ok(manifests)
 }
 
-/// The files of `helm template`'s output: each document under its `# Source:` comment.
-pub fn stream_files(stdout: &str) -> Vec<(String, String)> {
+/// The files of `helm template`'s output: each document under its `# Source:`
+/// comment. Output that is not in that shape is a failure, never dropped.
+pub fn stream_files(stdout: &str) -> Result<Vec<(String, String)>, RenderFailure> {
+    let stdout = stdout.replace("\r\n", "\n");
     let mut files: Vec<(String, String)> = Vec::new();
     for part in stdout.split("\n---\n").flat_map(|p| p.strip_prefix("---\n").or(Some(p))) {
-        let Some((first, rest)) = part.split_once('\n') else { continue };
-        let Some(path) = first.strip_prefix("# Source: ") else { continue };
+        if part.trim().is_empty() {
+            continue;
+        }
+        let (first, rest) = part.split_once('\n').unwrap_or((part, ""));
+        let Some(path) = first.strip_prefix("# Source: ") else {
+            return Err(RenderFailure { message: format!("`helm template` wrote a document without its `# Source:` line: {}", first.trim()), file: None, line: None });
+        };
         files.push((path.trim().to_string(), rest.to_string()));
     }
-    files
+    Ok(files)
 }
 
 /// A path of Helm's output inside the chart: `storefront/templates/x.yaml` is `templates/x.yaml`.
@@ -55,14 +62,18 @@ fn inside_chart(chart: &str, path: &str) -> String {
 /// `YAML parse error on chart/templates/x.yaml: ...`.
 pub fn failure(chart: &str, error: &str) -> RenderFailure {
     static AT: OnceLock<Regex> = OnceLock::new();
+    static TEMPLATE: OnceLock<Regex> = OnceLock::new();
     static ON: OnceLock<Regex> = OnceLock::new();
     let at = AT.get_or_init(|| Regex::new(r"\(([^()\s:]+):(\d+)(?::\d+)?\)").expect("a valid pattern"));
+    let template = TEMPLATE.get_or_init(|| Regex::new(r"template: ([^\s:]+):(\d+):(?:\d+:)?").expect("a valid pattern"));
     let on = ON.get_or_init(|| Regex::new(r"error on ([^\s:]+):").expect("a valid pattern"));
+    // Warnings Helm prints before its error (`coalesce.go:...: warning: ...`) are not the error.
+    let error = error.find("Error: ").map_or(error, |start| &error[start..]);
     let message: Vec<&str> = error.lines().map(|l| l.strip_prefix("Error: ").unwrap_or(l)).filter(|l| !l.trim().is_empty() && !l.starts_with("Use --debug flag")).collect();
     let message = message.join("\n");
-    let (file, line) = match at.captures(&message) {
+    let (file, line) = match at.captures(&message).or_else(|| template.captures(&message)) {
         Some(c) => (Some(inside_chart(chart, &c[1])), c[2].parse().ok()),
-        None if message.starts_with("values don't meet the specifications of the schema") => (Some("values.schema.json".to_string()), None),
+        None if message.contains("values don't meet the specifications of the schema") => (Some("values.schema.json".to_string()), None),
         None => (on.captures(&message).map(|c| inside_chart(chart, &c[1])), None),
     };
     RenderFailure { message, file, line }
@@ -79,13 +90,18 @@ mod tests {
         assert_eq!(fail.message, "execution error at (storefront/templates/ingress.yaml:3:4): ingress.tls.enabled needs ingress.host");
         let yaml = failure("shop", "Error: YAML parse error on shop/templates/cm.yaml: error converting YAML to JSON: yaml: line 4: did not find expected key");
         assert_eq!((yaml.file.as_deref(), yaml.line), (Some("templates/cm.yaml"), None));
+        let runtime = failure("shop", "coalesce.go:298: warning: cannot overwrite table with non table for shop.x (map[])\nError: template: shop/templates/deploy.yaml:12:3: executing \"shop/templates/deploy.yaml\" at <.Values.x.y>: nil pointer evaluating interface {}.y\n");
+        assert_eq!((runtime.file.as_deref(), runtime.line), (Some("templates/deploy.yaml"), Some(12)));
+        assert!(runtime.message.starts_with("template: shop/templates/deploy.yaml:12:3: executing"), "{}", runtime.message);
         let schema = failure("s", "values don't meet the specifications of the schema(s) in the following chart(s):\ns:\n- at '/replicas': got string, want integer\n");
         assert_eq!(schema.file.as_deref(), Some("values.schema.json"));
     }
 
     #[test]
     fn a_template_stream_splits_into_its_files() {
-        let files = stream_files("---\n# Source: c/templates/a.yaml\nkind: A\n---\n# Source: c/templates/b.yaml\nkind: B\n");
+        let files = stream_files("---\r\n# Source: c/templates/a.yaml\r\nkind: A\r\n---\n# Source: c/templates/b.yaml\nkind: B\n").unwrap();
         assert_eq!(files, [("c/templates/a.yaml".to_string(), "kind: A".to_string()), ("c/templates/b.yaml".to_string(), "kind: B\n".to_string())]);
+        let headless = stream_files("---\nkind: A\n").unwrap_err();
+        assert!(headless.message.contains("without its `# Source:` line"), "{}", headless.message);
     }
 }

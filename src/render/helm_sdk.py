@@ -23,6 +23,8 @@ def main() -> None:
                 answer = {"manifests": chart.render(values=case["values"], name=case["name"], namespace=case["namespace"])}
             except helm.HelmError as error:
                 answer = {"error": str(error)}
+            except Exception as error:  # the engine's other failures are refusals of this values set too
+                answer = {"error": f"{type(error).__name__}: {error}"}
             sys.stdout.write(json.dumps(answer) + "\n")
             sys.stdout.flush()
 

@@ -89,7 +89,11 @@ impl HelmSdk {
                     documents(&self.chart, files, &self.parsed)
                 }
                 (_, Some(error)) => Err(failure(&self.chart, error)),
-                _ => return Err(broken(format!("answered what it should not: {}", line.trim()))),
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(broken(format!("answered what it should not: {}", line.trim())));
+                }
             };
             out.push((*index, rendered));
             progress.advance();
