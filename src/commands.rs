@@ -201,7 +201,7 @@ pub fn render(common: &Common, options: &RenderOptions) -> Result<Output, BadInp
     let release = options.release.release()?;
     let values = values::load(&loaded.spec, &options.values)?;
     let renderer = crate::render::native::Native::new(check::templates(options.templates.as_deref())?, &loaded.spec)?;
-    let manifests = renderer.render(&values.values, &values.json, &release)?;
+    let manifests = renderer.render(&values.values, &values.json, crate::values::flags::digest_without_flags(&values.json), &release)?;
     Ok(Output::clean(to_stream(&loaded.spec.chart.name, &manifests)))
 }
 
@@ -368,7 +368,10 @@ pub fn check(common: &Common, command: &CheckCommand) -> Result<Output, BadInput
     let checker: &check::Checker = Box::leak(Box::new(checker?));
     let mut report = checker.run(&loaded, combinations, &options)?;
     report.elapsed = start.elapsed();
-    write_report(command, &report, common.deny_warnings(&loaded))
+    let output = write_report(command, &report, common.deny_warnings(&loaded));
+    // Freeing every outcome of a large matrix one by one would only delay the exit.
+    std::mem::forget(report);
+    output
 }
 
 /// `chartgen check --chart DIR`: a hand-written chart's combinations, rendered by Helm.

@@ -160,6 +160,23 @@ pub struct Alert<'a> {
     pub rule: &'a Value,
 }
 
+/// Parsed expressions by text: the renderings of a check repeat the same
+/// few expressions in many PrometheusRules, and several rules read each.
+static EXPRESSIONS: crate::memo::Memo<String, Arc<Result<promql_parser::parser::Expr, String>>> = crate::memo::Memo::new(crate::memo::DOCUMENTS_KEPT);
+
+impl Alert<'_> {
+    /// The rule's `expr` as written (empty when absent).
+    pub fn expr_text(&self) -> &str {
+        self.rule["expr"].as_str().unwrap_or_default()
+    }
+
+    /// The rule's `expr` parsed as PromQL, or the parser's message.
+    pub fn expr(&self) -> Arc<Result<promql_parser::parser::Expr, String>> {
+        let text = self.expr_text();
+        EXPRESSIONS.get_or(text.to_string(), || Arc::new(promql_parser::parser::parse(text)))
+    }
+}
+
 /// Every rule of every group of a PrometheusRule (none for other documents).
 pub fn alerts(manifest: &Manifest) -> Vec<Alert<'_>> {
     if manifest.kind() != "PrometheusRule" {

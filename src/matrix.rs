@@ -353,7 +353,7 @@ mod tests {
     fn flags_set_over_the_check_values_read_as_the_whole_merged_tree_reads() {
         let ledger = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/specs/ledger.yaml"));
         for spec in [crate::spec::load(None).unwrap(), crate::spec::load(Some(ledger)).unwrap()] {
-            let base = values::from_user_tree(&spec.spec, check_values(&spec)).unwrap();
+            let base = values::MatrixBase::new(values::from_user_tree(&spec.spec, check_values(&spec)).unwrap());
             for combination in full(&spec.spec, model_flags()) {
                 let whole = values(&spec, &combination).unwrap();
                 assert_eq!(base.with_flags(&spec.spec, &combination.flags), Some((whole.values, whole.json)), "{}", combination.id);
@@ -364,7 +364,7 @@ mod tests {
     #[test]
     fn flags_that_fail_the_checks_are_left_to_the_located_reading() {
         let spec = crate::spec::load(None).unwrap();
-        let base = values::from_user_tree(&spec.spec, check_values(&spec)).unwrap();
+        let base = values::MatrixBase::new(values::from_user_tree(&spec.spec, check_values(&spec)).unwrap());
         let mut flags = Assignment::new();
         flags.insert(crate::values::flags::ValuePath::parse("backup.enabled"), true.into());
         flags.insert(crate::values::flags::ValuePath::parse("backup.method"), FlagValue::Choice("barman".into()));

@@ -1067,9 +1067,10 @@ pattern_type!(
 /// The longest gap between two firings, and when it starts.
 pub type Gap = Option<(Span, String)>;
 
-/// Longest gap between firings, by schedule and zone; computed once per
-/// process, by the first caller while the others with the same key wait.
-static GAPS: std::sync::Mutex<Option<std::collections::HashMap<(String, String), GapCell>>> = std::sync::Mutex::new(None);
+/// Longest gap between firings, by the schedule's digest and the zone;
+/// computed once per process, by the first caller while the others with the
+/// same key wait.
+static GAPS: std::sync::Mutex<Option<std::collections::HashMap<(u64, chrono_tz::Tz), GapCell>>> = std::sync::Mutex::new(None);
 
 /// One schedule's gap, filled by the first caller.
 type GapCell = std::sync::Arc<std::sync::OnceLock<Gap>>;
@@ -1078,23 +1079,39 @@ type GapCell = std::sync::Arc<std::sync::OnceLock<Gap>>;
 /// begins, for a five-field or a six-field (seconds first) schedule; `None`
 /// when the schedule is not valid cron (rule CG101's business).
 pub fn longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
-    let key = (schedule.to_string(), zone.name().to_string());
+    let key = (crate::extract::digest(schedule), zone);
     let cell = GAPS.lock().expect("not poisoned").get_or_insert_with(std::collections::HashMap::new).entry(key).or_default().clone();
     cell.get_or_init(|| compute_longest_gap(schedule, zone)).clone()
 }
 
+/// How many firings the walk looks at, at most: a year of minutes.
+const FIRINGS_WALKED: usize = 530_000;
+
 fn compute_longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
-    // Six fields are CloudNativePG's, seconds first; five are Kubernetes'.
-    let cron = match schedule.split_whitespace().count() {
-        6 => schedule.parse::<CronWithSeconds>().ok()?.cron,
-        _ => schedule.parse::<CronSchedule>().ok()?.cron,
-    };
+    let cron = parse_any_cron(schedule)?;
     let start = zone.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).earliest()?;
+    match firings_by_day(&cron.pattern, start) {
+        Some(firings) => longest_within_a_year(firings.into_iter(), start),
+        None => longest_within_a_year(cron.iter_from(start, croner::Direction::Forward), start),
+    }
+}
+
+/// A five-field or a six-field (seconds first) schedule: six fields are
+/// CloudNativePG's, five are Kubernetes'.
+fn parse_any_cron(schedule: &str) -> Option<croner::Cron> {
+    match schedule.split_whitespace().count() {
+        6 => Some(schedule.parse::<CronWithSeconds>().ok()?.cron),
+        _ => Some(schedule.parse::<CronSchedule>().ok()?.cron),
+    }
+}
+
+/// The longest gap between consecutive firings within a year from `start`,
+/// the first one when several are as long.
+fn longest_within_a_year(firings: impl Iterator<Item = DateTime<chrono_tz::Tz>>, start: DateTime<chrono_tz::Tz>) -> Gap {
     let end = start + Span::days(366);
     let mut previous: Option<DateTime<chrono_tz::Tz>> = None;
     let mut longest: Gap = None;
-    // A year of minutes bounds the walk.
-    for next in cron.iter_from(start, croner::Direction::Forward).take(530_000) {
+    for next in firings.take(FIRINGS_WALKED) {
         if next > end {
             break;
         }
@@ -1107,6 +1124,35 @@ fn compute_longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
         previous = Some(next);
     }
     longest
+}
+
+/// The firings of a pattern within a year from `start`, a local midnight:
+/// the local times of day and the local days that match are each found
+/// once, as croner matches an instant (second, minute and hour; day, month
+/// and year), instead of searching for every next firing. `None` when a
+/// firing falls in a daylight-saving change (a time skipped or repeated),
+/// which croner resolves by its own rules.
+fn firings_by_day(pattern: &croner::CronPattern, start: DateTime<chrono_tz::Tz>) -> Option<Vec<DateTime<chrono_tz::Tz>>> {
+    use chrono::{Datelike, LocalResult, NaiveTime};
+    let matches = |result: Result<bool, croner::errors::CronError>| result.unwrap_or(false);
+    let hours = (0..24).filter(|&h| matches(pattern.hour_match(h)));
+    let minutes = |h| (0..60).filter(move |&m| matches(pattern.minute_match(m))).map(move |m| (h, m));
+    let seconds = |(h, m)| (0..60).filter(move |&s| matches(pattern.second_match(s))).filter_map(move |s| NaiveTime::from_hms_opt(h, m, s));
+    let times: Vec<NaiveTime> = hours.flat_map(minutes).flat_map(seconds).collect();
+    let end = start + Span::days(366);
+    let mut firings = Vec::new();
+    for day in start.date_naive().iter_days().take(368) {
+        let weekday = croner::Weekday::from_days_from_sunday(day.weekday().num_days_from_sunday());
+        let fires = matches(pattern.day_match(day.year(), day.month(), day.day(), weekday)) && matches(pattern.month_match(day.month())) && matches(pattern.year_match(day.year()));
+        for time in times.iter().filter(|_| fires) {
+            match start.timezone().from_local_datetime(&day.and_time(*time)) {
+                LocalResult::Single(firing) if firing > end || firings.len() == FIRINGS_WALKED => return Some(firings),
+                LocalResult::Single(firing) => firings.push(firing),
+                _ => return None,
+            }
+        }
+    }
+    Some(firings)
 }
 
 /// `1d 2h`-style text for a span.
@@ -1129,6 +1175,35 @@ pub fn human(span: Span) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_gap_found_by_day_is_the_one_croner_finds_walking_every_firing() {
+        let schedules = [
+            "0 2 * * *", "*/7 * * * *", "0 2 1 * *", "0 0 L * *", "0 9 * * 1-5", "0 0 29 2 *", "30 4 1,15 * 5", "0 0 * * 0",
+            "0 0 2 * * *", "0 */15 * * * *", "*/20 * * * * *", "0 0 0 * * MON#2", "0 30 3 LW * *", "0 0 12 ? * 6L", "0 0 0 1 1 *",
+        ];
+        let mut by_day = 0;
+        for zone in [chrono_tz::UTC, chrono_tz::Etc::UTC, chrono_tz::Asia::Kolkata, chrono_tz::Etc::GMTPlus5, chrono_tz::Europe::Berlin, chrono_tz::America::New_York] {
+            let start = zone.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+            for schedule in schedules {
+                // Kubernetes' and CloudNativePG's schedules, and croner's own syntax beyond them (`L`, `W`, `#`).
+                let cron = parse_any_cron(schedule).or_else(|| schedule.parse().ok()).unwrap_or_else(|| panic!("{schedule} parses"));
+                let walked = longest_within_a_year(cron.iter_from(start, croner::Direction::Forward), start);
+                assert_eq!(walked.is_none(), schedule == "0 0 29 2 *", "{schedule}: only the leap day never fires in 2026");
+                if let Some(firings) = firings_by_day(&cron.pattern, start) {
+                    by_day += 1;
+                    assert_eq!(longest_within_a_year(firings.into_iter(), start), walked, "{schedule} in {zone}");
+                }
+                if parse_any_cron(schedule).is_some() {
+                    assert_eq!(compute_longest_gap(schedule, zone), walked, "{schedule} in {zone}");
+                }
+            }
+        }
+        assert!(by_day > 70, "most schedules are found by day: {by_day}");
+        // 02:30 is skipped when Berlin moves its clocks forward, and repeated when it moves them back: croner decides.
+        let start = chrono_tz::Europe::Berlin.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        assert!(firings_by_day(&parse_any_cron("30 2 * * *").unwrap().pattern, start).is_none());
+    }
 
     #[test]
     fn go_durations_are_read_as_go_reads_them_and_days_get_their_hours() {

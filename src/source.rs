@@ -309,7 +309,8 @@ impl<'a> Loader<'a> {
 
     fn mapping(&mut self, origin: Origin, depth: usize) -> Result<Node, Diagnostic> {
         let mut map: IndexMap<String, Member> = IndexMap::new();
-        let mut written: HashMap<String, Origin> = HashMap::new();
+        // Where each key of `map` was written here, by index; `None` for a key only merged in with `<<`.
+        let mut written: Vec<Option<Origin>> = Vec::new();
         loop {
             let (event, span) = self.next()?;
             if matches!(event, Event::MappingEnd) {
@@ -335,12 +336,13 @@ impl<'a> Loader<'a> {
                 }
             };
             // Helm keeps the last of duplicate keys silently; that hides typos, so it is an error here.
-            if let Some(first) = written.get(&name) {
+            if let Some(first) = map.get_index_of(&name).and_then(|index| written.get(index)?.as_ref()) {
                 return Err(Diagnostic::new(key.origin, format!("duplicate key `{name}`"))
                     .with_help(format!("`{name}` is already set at {}", first.location())));
             }
-            written.insert(name.clone(), key.origin.clone());
-            map.insert(name, Member { key: key.origin, node: value });
+            let (index, _) = map.insert_full(name, Member { key: key.origin.clone(), node: value });
+            written.resize(map.len(), None);
+            written[index] = Some(key.origin);
         }
         Ok(Node::new(Value::Map(map), origin))
     }

@@ -27,9 +27,14 @@ fn paths(dotted: &[&str]) -> Vec<ValuePath> {
     dotted.iter().map(|p| ValuePath::parse(p)).collect()
 }
 
+/// The built-in spec as the templates read it.
+fn builtin_spec_as_templates_read_it() -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(spec::load(None).unwrap().spec))
+}
+
 #[test]
 fn every_template_renders_in_helm_mode_for_every_flag_assignment() {
-    let spec = spec::load(None).unwrap().spec;
+    let spec = builtin_spec_as_templates_read_it();
     let renderer = Templates::builtin();
     let all = assignments(model_flags());
     // Fourteen two-valued flags and the three backup tiers.
@@ -44,7 +49,7 @@ fn every_template_renders_in_helm_mode_for_every_flag_assignment() {
 
 #[test]
 fn helm_mode_prints_expressions_not_default_values() {
-    let spec = spec::load(None).unwrap().spec;
+    let spec = builtin_spec_as_templates_read_it();
     // With S3 the upload container is written in the template itself, not in a partial.
     let flags = on(&[("backup.enabled", true.into()), ("backup.sink", FlagValue::Choice("s3".into()))]);
     let text = Templates::builtin().render_helm("backup-cronjob.yaml.j2", &spec, &flags).unwrap().text;
@@ -57,7 +62,7 @@ fn helm_mode_prints_expressions_not_default_values() {
 
 #[test]
 fn helm_mode_reports_only_the_flags_a_rendering_depends_on() {
-    let spec = spec::load(None).unwrap().spec;
+    let spec = builtin_spec_as_templates_read_it();
     let renderer = Templates::builtin();
     let off = renderer.render_helm("backup-cronjob.yaml.j2", &spec, &on(&[])).unwrap();
     assert_eq!(off.flags_read.iter().cloned().collect::<Vec<_>>(), paths(&["backup.enabled"]));
@@ -67,7 +72,7 @@ fn helm_mode_reports_only_the_flags_a_rendering_depends_on() {
 
 #[test]
 fn threshold_expressions_keep_durations_raw_and_numbers_as_json() {
-    let spec = spec::load(None).unwrap().spec;
+    let spec = builtin_spec_as_templates_read_it();
     let flags = on(&[("monitoring.prometheusRules.enabled", true.into())]);
     let text = Templates::builtin().render_helm("prometheusrule.yaml.j2", &spec, &flags).unwrap().text;
     assert!(text.contains("\"sum(rate(certctl_job_failed_total[\" $.Values.monitoring.prometheusRules.thresholds.jobFailureWindow\n"), "{text}");
@@ -84,7 +89,7 @@ fn renderer_with(template: &str) -> (tempfile::TempDir, Templates) {
 
 #[test]
 fn branching_on_a_value_that_is_not_a_flag_is_refused() {
-    let spec = spec::load(None).unwrap().spec;
+    let spec = builtin_spec_as_templates_read_it();
     let (_dir, renderer) = renderer_with("{% if values.backup.s3.bucket %}x: 1{% endif %}\n");
     let err = renderer.render_helm("broken.yaml.j2", &spec, &on(&[])).unwrap_err();
     assert!(err.to_string().contains("branches on `backup.s3.bucket`, which is not a flag"), "{err}");

@@ -41,8 +41,8 @@ pub fn discover(chart: &HelmChart, config: &MatrixConfig) -> Vec<Flag> {
         // A companion value of the settings is the default it is varied from.
         let default = Some(path.lookup(&config.values)).filter(|v| !v.is_null()).unwrap_or_else(|| path.lookup(&defaults));
         let domain = match default {
-            serde_json::Value::String(text) if text.is_empty() => vec![FlagValue::Choice(String::new()), FlagValue::Choice(PRESENT.to_string())],
-            serde_json::Value::String(text) => vec![FlagValue::Choice(text.clone()), FlagValue::Choice(String::new())],
+            serde_json::Value::String(text) if text.is_empty() => vec![FlagValue::Choice("".into()), FlagValue::Choice(PRESENT.into())],
+            serde_json::Value::String(text) => vec![FlagValue::Choice(text.as_str().into()), FlagValue::Choice("".into())],
             _ => continue,
         };
         candidates.push((path, domain));
@@ -121,7 +121,7 @@ fn schema_candidates(schema: &serde_json::Value, defaults: &serde_json::Value) -
                 let first = matches!(default, Some(FlagValue::Bool(true)));
                 out.push((value_path, vec![FlagValue::Bool(first), FlagValue::Bool(!first)]));
             } else if let Some(choices) = property.get("enum").and_then(|e| e.as_array()) {
-                let choices: Vec<FlagValue> = choices.iter().filter_map(|c| c.as_str().map(|s| FlagValue::Choice(s.to_string()))).collect();
+                let choices: Vec<FlagValue> = choices.iter().filter_map(|c| c.as_str().map(|s| FlagValue::Choice(s.into()))).collect();
                 if choices.len() >= 2 {
                     out.push((value_path, default_first(choices, default)));
                 }
@@ -155,7 +155,7 @@ fn values_candidates(values: &Node) -> Vec<(ValuePath, Vec<FlagValue>)> {
                 Value::Bool(default) => out.push((value_path, vec![FlagValue::Bool(*default), FlagValue::Bool(!*default)])),
                 Value::Str(default) => {
                     if let Some(choices) = documented_choices(&member.key) {
-                        out.push((value_path, default_first(choices, Some(FlagValue::Choice(default.clone())))));
+                        out.push((value_path, default_first(choices, Some(FlagValue::Choice(default.as_str().into())))));
                     }
                 }
                 Value::Map(_) => walk(&member.node, path, out),
@@ -188,7 +188,7 @@ fn documented_choices(key: &crate::diagnostic::Origin) -> Option<Vec<FlagValue>>
                 .split([',', '|'])
                 .map(|c| c.trim().trim_end_matches('.').trim_matches(['"', '\'', '`']))
                 .filter(|c| !c.is_empty() && !c.contains(char::is_whitespace))
-                .map(|c| FlagValue::Choice(c.to_string()))
+                .map(|c| FlagValue::Choice(c.into()))
                 .collect();
             (choices.len() >= 2).then_some(choices)
         })

@@ -27,7 +27,7 @@ use crate::matrix::{self, Combination, Strategy};
 use crate::place::Place;
 use crate::render::native::Native;
 use crate::render::templates::Templates;
-use crate::render::{to_stream, Locate, Release, Renderer};
+use crate::render::{write_stream, Locate, Release, Renderer};
 use crate::rules;
 use crate::schema::values_schema;
 use crate::snapshot::{self, Comparison};
@@ -35,7 +35,7 @@ use crate::source::Node;
 use crate::spec::lint::Severity;
 use crate::spec::LoadedSpec;
 use crate::validate::{self, SchemaKind, Validators};
-use crate::values::{self, LoadedValues, Values};
+use crate::values::{self, flags, LoadedValues, MatrixBase, Values};
 
 /// The release every combination is rendered for, as `helm template` names it by default.
 pub const RELEASE: (&str, &str) = ("release-name", "default");
@@ -86,7 +86,7 @@ pub struct Checker {
     defaults: Node,
     /// The spec's check values over the defaults, which a combination's flags
     /// are set over; `None` when they do not load, and each combination says why.
-    base: Option<LoadedValues>,
+    base: Option<MatrixBase>,
 }
 
 impl Checker {
@@ -98,7 +98,7 @@ impl Checker {
             || {
                 rayon::join(
                     || Validators::new(values_schema(&spec.spec), options.crds.as_deref()),
-                    || values::from_user_tree_over(&spec.spec, matrix::check_values(spec), defaults.clone()).ok(),
+                    || values::from_user_tree_over(&spec.spec, matrix::check_values(spec), defaults.clone()).ok().map(MatrixBase::new),
                 )
             },
         );
@@ -139,19 +139,22 @@ impl Checker {
         let flags_only = self.base.as_ref().filter(|_| combination.scenario.is_none());
         // The located tree is read only when the values do not load the short way, or a finding about them needs a line.
         let located = OnceCell::new();
-        let (values, values_json) = match flags_only.and_then(|base| base.with_flags(&spec.spec, &combination.flags)) {
+        // Setting flags over the base leaves its digest without flags as it is.
+        let read = flags_only.and_then(|base| Some((base.with_flags(&spec.spec, &combination.flags)?, base.without_flags)));
+        let ((values, values_json), without_flags) = match read {
             Some(read) => read,
             None => {
                 let loaded = load()?;
                 let _ = located.set(loaded.tree);
-                (loaded.values, loaded.json)
+                let digest = flags::digest_without_flags(&loaded.json);
+                ((loaded.values, loaded.json), digest)
             }
         };
         let tree = || located.get_or_init(|| load().map_or_else(|_| Node::from_json(&values_json, &Origin::Default), |loaded| loaded.tree));
         let mut findings: Vec<Finding> =
             self.validators.values(&values_json).into_iter().map(|p| values_finding(tree(), Code::ValuesSchema, Severity::Error, p)).collect();
         let release = Release::new(RELEASE.0, RELEASE.1)?;
-        let manifests = self.renderer.render(&values, &values_json, &release)?;
+        let manifests = self.renderer.render(&values, &values_json, without_flags, &release)?;
         findings.extend(document_findings(&*self.renderer, &self.validators, cache, &manifests, &values::external_objects(&values_json)));
         findings.extend(lint_findings(&*self.renderer, &self.lint, &spec.spec, (&values, &values_json, &tree), &manifests, &cache.rules));
         let mut change = None;
@@ -213,7 +216,7 @@ fn golden_finding(dir: &Place, combination: &Combination, text: &str, update_com
 pub fn lint(spec: &LoadedSpec, values: &LoadedValues, release: &Release) -> Result<Report, BadInput> {
     let start = Instant::now();
     let renderer = Native::new(Templates::builtin(), &spec.spec)?;
-    let manifests = renderer.render(&values.values, &values.json, release)?;
+    let manifests = renderer.render(&values.values, &values.json, flags::digest_without_flags(&values.json), release)?;
     let tree = || &values.tree;
     let findings = lint_findings(&renderer, &rules::Config::new(&spec.spec.lint), &spec.spec, (&values.values, &values.json, &tree), &manifests, &rules::DocumentCache::default());
     let flags = matrix::Assignment::of_tree(crate::values::flags::model_flags(), &values.json);
@@ -265,14 +268,15 @@ fn update_command(spec: &LoadedSpec, options: &CheckOptions) -> String {
 /// The golden text of a combination: a header that begins with the marker
 /// naming it, then the documents.
 pub fn golden_text(chart: &str, combination: &Combination, manifests: &[Manifest]) -> String {
-    format!(
-        "{} ({}), release {} in namespace {}.\n# Review changes, then accept them with `chartgen check --update`.\n{}",
+    let mut text = format!(
+        "{} ({}), release {} in namespace {}.\n# Review changes, then accept them with `chartgen check --update`.\n",
         snapshot::marker(&combination.id),
         combination.describe(),
         RELEASE.0,
         RELEASE.1,
-        to_stream(chart, manifests)
-    )
+    );
+    write_stream(&mut text, chart, manifests);
+    text
 }
 
 /// The lint rules' findings on one rendering, located in the templates or the values.

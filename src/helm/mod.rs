@@ -70,7 +70,7 @@ fn condition(root: &str, flag: &Flag, value: &FlagValue) -> Condition {
         FlagValue::Bool(true) => Condition { fails: format!("not {path}"), holds: path },
         FlagValue::Bool(false) => Condition { holds: format!("not {path}"), fails: path },
         FlagValue::Choice(text) => {
-            let literal = serde_json::to_string(text).expect("a string serializes");
+            let literal = serde_json::to_string(&**text).expect("a string serializes");
             Condition { holds: format!("eq {path} {literal}"), fails: format!("ne {path} {literal}") }
         }
     }
@@ -511,8 +511,9 @@ pub fn compile(templates: &Templates, spec: &Spec) -> Result<Chart, BadInput> {
     let mut files = BTreeMap::new();
     let mut reports = Vec::new();
     let mut partials = BTreeMap::new();
+    let spec_read = minijinja::Value::from(minijinja::value::Serde(spec));
     for name in templates.template_names().iter().chain(std::iter::once(&NOTES_TEMPLATE.to_string())) {
-        let render = |a: &Assignment| templates.render_helm(name, spec, a);
+        let render = |a: &Assignment| templates.render_helm(name, &spec_read, a);
         let variants = explore(&Assignment::new(), &render, &mut partials)?;
         let file = format!("templates/{}", name.trim_end_matches(".j2"));
         let mut text = merge(&variants, "$");
@@ -528,7 +529,7 @@ pub fn compile(templates: &Templates, spec: &Spec) -> Result<Chart, BadInput> {
             continue;
         }
         let mut inner = BTreeMap::new();
-        let render = |a: &Assignment| templates.render_helm_partial(&macro_name, arity, spec, a);
+        let render = |a: &Assignment| templates.render_helm_partial(&macro_name, arity, &spec_read, a);
         let variants = explore(&Assignment::new(), &render, &mut inner)?;
         let body = merge(&variants, "$root");
         reports.push(report(&format!("define {chart}.{}", define_name(&macro_name)), &body, &variants));

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::templates::{HelmRendering, Templates};
 use crate::diagnostic::BadInput;
-use crate::spec::Spec;
 use crate::values::flags::{model_flags, Assignment, Flag, ValuePath};
 
 /// The renderings of one template, as a decision tree over the flags it reads.
@@ -65,7 +64,7 @@ pub struct PartialReads(BTreeMap<String, (BTreeSet<ValuePath>, BTreeMap<String, 
 /// those of the partials it includes, transitively. Two values sets that
 /// agree on these flags, and hold the same values besides the flags, render
 /// the template alike.
-pub fn flags_read(templates: &Templates, spec: &Spec, name: &str, known: &mut PartialReads) -> Result<BTreeSet<ValuePath>, BadInput> {
+pub fn flags_read(templates: &Templates, spec: &minijinja::Value, name: &str, known: &mut PartialReads) -> Result<BTreeSet<ValuePath>, BadInput> {
     let mut partials = BTreeMap::new();
     let variants = explore(&Assignment::new(), &|a: &Assignment| templates.render_helm(name, spec, a), &mut partials)?;
     let mut read = variants.flags();

@@ -93,8 +93,12 @@ pub fn field_line(template: &str, keys: &[String]) -> Option<usize> {
 pub trait Renderer: Locate {
     /// The documents for a values tree (coalesced over the chart's
     /// defaults and checked), in the order `helm template` prints them.
-    /// `values` are the typed reading of `tree`, which both sides already hold.
-    fn render(&self, values: &Values, tree: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput>;
+    /// `values` are the typed reading of `tree`, which both sides already
+    /// hold; `without_flags` is [`digest_without_flags`] of `tree`, which a
+    /// caller setting many flag combinations over one base knows already.
+    ///
+    /// [`digest_without_flags`]: crate::values::flags::digest_without_flags
+    fn render(&self, values: &Values, tree: &serde_json::Value, without_flags: u64, release: &Release) -> Result<Vec<Manifest>, BadInput>;
 }
 
 /// Renders a hand-written chart with Helm, many values sets at a time.
@@ -142,12 +146,18 @@ pub fn install_order(manifests: &mut [Manifest]) {
 /// `helm template`-style output: each document under a `# Source:` comment.
 pub fn to_stream(chart: &str, manifests: &[Manifest]) -> String {
     let mut out = String::new();
+    write_stream(&mut out, chart, manifests);
+    out
+}
+
+/// [`to_stream`], appended to `out`, which grows once.
+pub fn write_stream(out: &mut String, chart: &str, manifests: &[Manifest]) {
+    out.reserve(manifests.iter().map(|m| "---\n# Source: ".len() + chart.len() + 1 + m.source.len() + 1 + m.text.len()).sum());
     for m in manifests {
         for part in ["---\n# Source: ", chart, "/", &m.source, "\n", &m.text] {
             out.push_str(part);
         }
     }
-    out
 }
 
 /// Splits rendered text at `---` lines, dropping empty documents and trailing blanks.

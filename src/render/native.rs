@@ -5,7 +5,9 @@
 //! values of the flags it reads, and everything else in the values. A
 //! combination re-renders only the templates whose flags it changes.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
+
+use rayon::prelude::*;
 
 use super::templates::Templates;
 use super::{install_order, Location, Release, Renderer};
@@ -17,7 +19,7 @@ use crate::values::flags::{model_flags, ValuePath};
 use crate::values::Values;
 
 /// A template (by index), the values of the flags it reads, and a digest of
-/// every other value and the release.
+/// every other value and of the release.
 type Key = (usize, Vec<serde_json::Value>, u64);
 
 pub struct Native {
@@ -31,14 +33,17 @@ pub struct Native {
 
 impl Native {
     pub fn new(templates: Templates, spec: &Spec) -> Result<Native, BadInput> {
-        let mut known = super::explore::PartialReads::default();
+        let spec = minijinja::Value::from(minijinja::value::Serde(spec));
         let index = |path: ValuePath| model_flags().iter().position(|flag| flag.path == path).expect("templates read the model's flags");
+        // Templates are explored side by side; the partials they share, once per thread.
         let reads = templates
             .template_names()
-            .iter()
-            .map(|name| Ok((name.clone(), super::explore::flags_read(&templates, spec, name, &mut known)?.into_iter().map(index).collect())))
+            .par_iter()
+            .map_init(super::explore::PartialReads::default, |known, name| {
+                Ok((name.clone(), super::explore::flags_read(&templates, &spec, name, known)?.into_iter().map(index).collect()))
+            })
             .collect::<Result<_, BadInput>>()?;
-        Ok(Native { templates, spec: minijinja::Value::from(minijinja::value::Serde(spec)), reads, rendered: Memo::default() })
+        Ok(Native { templates, spec, reads, rendered: Memo::default() })
     }
 
     pub fn templates(&self) -> &Templates {
@@ -46,53 +51,17 @@ impl Native {
     }
 }
 
-/// A digest of a values tree without its flags, and of the release.
-fn rest_digest(values: &serde_json::Value, release: &Release) -> u64 {
-    /// Hashes `node`, whose key path is `path`, skipping the flags; `flags`
-    /// are the flag paths still under `path`, so most keys are told apart
-    /// from flags without comparing whole paths.
-    fn walk<'a>(node: &'a serde_json::Value, path: &mut Vec<&'a str>, flags: &[&'static [String]], hasher: &mut impl Hasher) {
-        match node {
-            serde_json::Value::Object(map) => {
-                for (key, child) in map {
-                    path.push(key);
-                    let depth = path.len();
-                    let leads_to_flag = |f: &&'static [String]| f.len() >= depth && f[depth - 1] == *key;
-                    // Most keys lead to no flag: then nothing is collected, and nothing allocated.
-                    let under: Vec<&'static [String]> =
-                        if flags.iter().any(leads_to_flag) { flags.iter().copied().filter(leads_to_flag).collect() } else { Vec::new() };
-                    if !under.iter().any(|f| f.len() == path.len()) {
-                        key.hash(hasher);
-                        walk(child, path, &under, hasher);
-                    }
-                    path.pop();
-                }
-            }
-            leaf => {
-                // The kind first, so that the string "1" and the number 1 differ.
-                std::mem::discriminant(leaf).hash(hasher);
-                match leaf {
-                    serde_json::Value::String(text) => text.hash(hasher),
-                    other => other.to_string().hash(hasher),
-                }
-            }
-        }
-    }
-    let flags: Vec<&'static [String]> = model_flags().iter().map(|f| f.path.keys()).collect();
-    let mut hasher = crate::extract::DIGEST.build_hasher();
-    walk(values, &mut Vec::new(), &flags, &mut hasher);
-    release.hash(&mut hasher);
-    hasher.finish()
-}
-
 impl Renderer for Native {
-    fn render(&self, typed: &Values, values: &serde_json::Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
-        let rest = rest_digest(values, release);
+    fn render(&self, typed: &Values, values: &serde_json::Value, without_flags: u64, release: &Release) -> Result<Vec<Manifest>, BadInput> {
+        let rest = crate::extract::DIGEST.hash_one((without_flags, release));
         let flag_values: Vec<&serde_json::Value> = model_flags().iter().map(|flag| flag.path.lookup(values)).collect();
+        // The values as the templates read them, made once, when the first template is rendered.
+        let values_read = std::cell::OnceCell::new();
         let mut manifests = Vec::new();
         for (index, (name, flags)) in self.reads.iter().enumerate() {
             let key = (index, flags.iter().map(|flag| flag_values[*flag].clone()).collect(), rest);
-            manifests.extend(self.rendered.try_get_or(key, || self.templates.render_template(name, &self.spec, typed, release))?);
+            let values = || values_read.get_or_init(|| minijinja::Value::from(minijinja::value::Serde(typed)));
+            manifests.extend(self.rendered.try_get_or(key, || self.templates.render_template(name, &self.spec, values(), release))?);
         }
         install_order(&mut manifests);
         Ok(manifests)

@@ -123,22 +123,22 @@ impl Templates {
 
     /// Renders every template natively and returns the documents in Helm's order.
     pub fn render(&self, spec: &Spec, values: &Values, release: &Release) -> Result<Vec<Manifest>, BadInput> {
-        let spec = Value::from(Serde(spec));
+        let (spec, values) = (Value::from(Serde(spec)), Value::from(Serde(values)));
         let mut manifests = Vec::new();
         for name in &self.names {
-            manifests.extend(self.render_template(name, &spec, values, release)?);
+            manifests.extend(self.render_template(name, &spec, &values, release)?);
         }
         install_order(&mut manifests);
         Ok(manifests)
     }
 
     /// The documents of one template, in the order it writes them. `spec`
-    /// is the spec as the templates read it, made once for many renderings.
-    pub fn render_template(&self, name: &str, spec: &Value, values: &Values, release: &Release) -> Result<Vec<Manifest>, BadInput> {
+    /// and `values` are as the templates read them, made once for many renderings.
+    pub fn render_template(&self, name: &str, spec: &Value, values: &Value, release: &Release) -> Result<Vec<Manifest>, BadInput> {
         let ctx = context! {
             mode => "native",
             spec => spec,
-            values => Value::from(Serde(values)),
+            values => values,
             release => context! { name => &release.name, namespace => &release.namespace },
         };
         let text = self.render_one(name, &ctx)?;
@@ -162,14 +162,14 @@ impl Templates {
 
     /// Renders one template in helm mode for one (possibly partial)
     /// assignment of the flags, and reports which flags it read.
-    pub fn render_helm(&self, name: &str, spec: &Spec, assignment: &Assignment) -> Result<HelmRendering, BadInput> {
+    pub fn render_helm(&self, name: &str, spec: &Value, assignment: &Assignment) -> Result<HelmRendering, BadInput> {
         let template = self.env.get_template(name).map_err(|e| Diagnostic::plain(format!("template {name}: {e}")))?;
         self.helm_rendering(name, &template, spec, assignment, "$")
     }
 
     /// Renders the macro `macro_name` of a helper file in helm mode, as the
     /// body of a define: the root context is `$root`, its argument `$arg`.
-    pub fn render_helm_partial(&self, macro_name: &str, arity: usize, spec: &Spec, assignment: &Assignment) -> Result<HelmRendering, BadInput> {
+    pub fn render_helm_partial(&self, macro_name: &str, arity: usize, spec: &Value, assignment: &Assignment) -> Result<HelmRendering, BadInput> {
         let file = self.macro_files.get(macro_name).ok_or_else(|| Diagnostic::plain(format!("partial {macro_name}: no helper file defines it")))?;
         let call = if arity == 0 { format!("{macro_name}()") } else { format!("{macro_name}(arg)") };
         let source = format!("{{% from {file:?} import {macro_name} %}}{{{{ {call} }}}}");
@@ -177,7 +177,7 @@ impl Templates {
         self.helm_rendering(macro_name, &template, spec, assignment, "$root")
     }
 
-    fn helm_rendering(&self, name: &str, template: &minijinja::Template<'_, '_>, spec: &Spec, assignment: &Assignment, root: &str) -> Result<HelmRendering, BadInput> {
+    fn helm_rendering(&self, name: &str, template: &minijinja::Template<'_, '_>, spec: &Value, assignment: &Assignment, root: &str) -> Result<HelmRendering, BadInput> {
         let state = Arc::new(helpers::HelmState {
             assignment: assignment.clone(),
             flags: model_flags().iter().map(|f| (f.path.to_string(), f)).collect(),
@@ -186,7 +186,7 @@ impl Templates {
         let ctx = context! {
             mode => "helm",
             root => root,
-            spec => Value::from(Serde(spec)),
+            spec => spec,
             values => helpers::helm_values(&state, root),
             arg => helpers::helm_argument(&state),
             release => context! { name => "", namespace => "" },

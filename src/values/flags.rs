@@ -10,12 +10,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::values::{BackupMethod, BackupTier, BarmanIntegration, Provider, Sink, Values};
 
-/// A dotted path into the values, parsed once: `backup.sink`.
+/// A dotted path into the values, parsed once: `backup.sink`. Shared, as
+/// every assignment of a matrix holds the same few paths.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ValuePath(Vec<String>);
+pub struct ValuePath(Arc<[String]>);
 
 impl ValuePath {
     pub fn parse(dotted: &str) -> ValuePath {
@@ -34,8 +36,13 @@ impl ValuePath {
     /// Sets the value at this path in a JSON tree; `None` when a map on the way is missing.
     pub fn set(&self, tree: &mut serde_json::Value, value: serde_json::Value) -> Option<()> {
         let (last, parents) = self.0.split_last()?;
-        let parent = parents.iter().try_fold(tree, |node, key| node.as_object_mut()?.get_mut(key.as_str()))?;
-        parent.as_object_mut()?.insert(last.clone(), value);
+        let parent = parents.iter().try_fold(tree, |node, key| node.as_object_mut()?.get_mut(key.as_str()))?.as_object_mut()?;
+        match parent.get_mut(last.as_str()) {
+            Some(slot) => *slot = value,
+            None => {
+                parent.insert(last.clone(), value);
+            }
+        }
         Some(())
     }
 }
@@ -51,14 +58,14 @@ impl fmt::Display for ValuePath {
 pub enum FlagValue {
     Bool(bool),
     /// An enum's value, as the values file writes it (`s3`).
-    Choice(String),
+    Choice(Arc<str>),
 }
 
 impl FlagValue {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             FlagValue::Bool(b) => serde_json::Value::Bool(*b),
-            FlagValue::Choice(text) => serde_json::Value::String(text.clone()),
+            FlagValue::Choice(text) => serde_json::Value::String(text.to_string()),
         }
     }
 
@@ -66,7 +73,7 @@ impl FlagValue {
     pub fn from_json(value: &serde_json::Value) -> Option<FlagValue> {
         match value {
             serde_json::Value::Bool(b) => Some(FlagValue::Bool(*b)),
-            serde_json::Value::String(text) => Some(FlagValue::Choice(text.clone())),
+            serde_json::Value::String(text) => Some(FlagValue::Choice(text.as_str().into())),
             _ => None,
         }
     }
@@ -103,7 +110,7 @@ choice_flags!(Sink, Provider, BackupMethod, BackupTier, BarmanIntegration);
 /// An enum value as its values-file text.
 fn choice<T: serde::Serialize>(value: &T) -> FlagValue {
     match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(text)) => FlagValue::Choice(text),
+        Ok(serde_json::Value::String(text)) => FlagValue::Choice(text.into()),
         other => panic!("a flag's enum serializes as a string, not {other:?}"),
     }
 }
@@ -295,6 +302,47 @@ pub fn flag_defaults(spec: &crate::spec::Spec) -> Assignment {
     out
 }
 
+/// A digest of a values tree without the model's flags: two trees with the
+/// same digest differ in their flags at most. A matrix sets flags over one
+/// base, so the digest of its combinations is computed once.
+pub fn digest_without_flags(tree: &serde_json::Value) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    /// Hashes `node`, whose key path is `path`, skipping the flags; `flags`
+    /// are the flag paths still under `path`, so most keys are told apart
+    /// from flags without comparing whole paths.
+    fn walk<'a>(node: &'a serde_json::Value, path: &mut Vec<&'a str>, flags: &[&'static [String]], hasher: &mut impl Hasher) {
+        match node {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    path.push(key);
+                    let depth = path.len();
+                    let leads_to_flag = |f: &&'static [String]| f.len() >= depth && f[depth - 1] == *key;
+                    // Most keys lead to no flag: then nothing is collected, and nothing allocated.
+                    let under: Vec<&'static [String]> =
+                        if flags.iter().any(leads_to_flag) { flags.iter().copied().filter(leads_to_flag).collect() } else { Vec::new() };
+                    if !under.iter().any(|f| f.len() == path.len()) {
+                        key.hash(hasher);
+                        walk(child, path, &under, hasher);
+                    }
+                    path.pop();
+                }
+            }
+            leaf => {
+                // The kind first, so that the string "1" and the number 1 differ.
+                std::mem::discriminant(leaf).hash(hasher);
+                match leaf {
+                    serde_json::Value::String(text) => text.hash(hasher),
+                    other => other.to_string().hash(hasher),
+                }
+            }
+        }
+    }
+    let flags: Vec<&'static [String]> = model_flags().iter().map(|f| f.path.keys()).collect();
+    let mut hasher = crate::extract::DIGEST.build_hasher();
+    walk(tree, &mut Vec::new(), &flags, &mut hasher);
+    hasher.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +366,26 @@ mod tests {
                 assert!(required.domain.contains(value), "{}: {path} never takes {value}", flag.path);
             }
         }
+    }
+
+    #[test]
+    fn the_digest_without_flags_ignores_every_flag_and_nothing_else() {
+        let base = serde_json::to_value(Values::defaults(&crate::spec::load(None).unwrap().spec)).unwrap();
+        let mut flipped = base.clone();
+        for flag in model_flags() {
+            let other = flag.domain.iter().find(|value| Some(*value) != FlagValue::from_json(flag.path.lookup(&base)).as_ref()).unwrap();
+            flag.path.set(&mut flipped, other.to_json()).unwrap();
+        }
+        assert_ne!(flipped, base);
+        assert_eq!(digest_without_flags(&flipped), digest_without_flags(&base));
+        let mut renamed = base.clone();
+        ValuePath::parse("backup.s3.bucket").set(&mut renamed, "other-bucket".into()).unwrap();
+        assert_ne!(digest_without_flags(&renamed), digest_without_flags(&base));
+        let mut retyped = base.clone();
+        ValuePath::parse("backup.s3.bucket").set(&mut retyped, 1.into()).unwrap();
+        let mut as_text = base.clone();
+        ValuePath::parse("backup.s3.bucket").set(&mut as_text, "1".into()).unwrap();
+        assert_ne!(digest_without_flags(&retyped), digest_without_flags(&as_text));
     }
 
     #[test]

@@ -508,18 +508,60 @@ pub struct LoadedValues {
     pub json: serde_json::Value,
 }
 
-impl LoadedValues {
+/// Values that a matrix sets its combinations' flags over, read once.
+pub struct MatrixBase {
+    pub loaded: LoadedValues,
+    /// [`flags::digest_without_flags`] of the values, which setting flags leaves as it is.
+    pub without_flags: u64,
+    sections: Sections,
+}
+
+/// Each section of the model as read with the flags inside it set, by
+/// those flags: a matrix's flags take few values each, so a section is read
+/// once for many combinations.
+#[derive(Default)]
+struct Sections {
+    postgresql: Section<Postgresql>,
+    external_database: Section<ExternalDatabase>,
+    backup: Section<Backup>,
+    migrations: Section<Migrations>,
+    monitoring: Section<Monitoring>,
+    network_policy: Section<NetworkPolicy>,
+    velero: Section<Velero>,
+}
+
+/// One section's readings, by the flags set inside it; `None` where it does not read.
+type Section<T> = crate::memo::Memo<Vec<(flags::ValuePath, flags::FlagValue)>, Option<T>>;
+
+impl MatrixBase {
+    pub fn new(loaded: LoadedValues) -> MatrixBase {
+        MatrixBase { without_flags: flags::digest_without_flags(&loaded.json), loaded, sections: Sections::default() }
+    }
+
     /// These values with the given flags set over them, checked: the way a
     /// matrix loads each of its combinations, without reading a located tree
     /// again. `None` when the flags' values do not read or the checks find a
     /// problem: then load them with [`from_user_tree_over`], which says where.
     pub fn with_flags(&self, spec: &Spec, flags: &flags::Assignment) -> Option<(Values, serde_json::Value)> {
-        let mut json = self.json.clone();
+        let mut json = self.loaded.json.clone();
         for (path, value) in flags.iter() {
             path.set(&mut json, value.to_json())?;
         }
-        let values = Values::deserialize(&json).ok()?;
-        check(spec, &values, &json, &self.tree, &[]).is_empty().then_some((values, json))
+        fn read<T: serde::de::DeserializeOwned + Clone>(section: &Section<T>, key: &str, json: &serde_json::Value, flags: &flags::Assignment) -> Option<T> {
+            let inside = flags.iter().filter(|(path, _)| path.keys()[0] == key).map(|(path, value)| (path.clone(), value.clone())).collect();
+            section.get_or(inside, || T::deserialize(json.get(key)?).ok())
+        }
+        let sections = &self.sections;
+        let values = Values {
+            postgresql: read(&sections.postgresql, "postgresql", &json, flags)?,
+            external_database: read(&sections.external_database, "externalDatabase", &json, flags)?,
+            backup: read(&sections.backup, "backup", &json, flags)?,
+            migrations: read(&sections.migrations, "migrations", &json, flags)?,
+            monitoring: read(&sections.monitoring, "monitoring", &json, flags)?,
+            network_policy: read(&sections.network_policy, "networkPolicy", &json, flags)?,
+            velero: read(&sections.velero, "velero", &json, flags)?,
+        };
+        check(spec, &values, &json, &self.loaded.tree, &[]).is_empty().then_some((values, json))
     }
 }
 

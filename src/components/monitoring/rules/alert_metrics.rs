@@ -81,15 +81,16 @@ pub fn metric_names(expr: &promql_parser::parser::Expr) -> Vec<String> {
 }
 
 fn check(alert: &Alert<'_>, spec: &Spec, out: &mut Problems) {
-    let Ok(expr) = promql_parser::parser::parse(alert.rule["expr"].as_str().unwrap_or_default()) else { return };
-    for name in metric_names(&expr) {
+    let parsed = alert.expr();
+    let Ok(expr) = parsed.as_ref() else { return };
+    for name in metric_names(expr) {
         if !spec.metrics.contains(&name) && chart_metric(&name).is_none() {
             let known = spec.metrics.iter().map(String::as_str).chain(CHART_METRICS.iter().map(|(known, _)| *known));
             let hint = crate::diagnostic::nearest(&name, known).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
             out.add(format!("{}/expr", alert.pointer), format!("`{name}` is not in the metric inventory{hint}"));
         }
     }
-    let exporters: Vec<Exporter> = metric_names(&expr).iter().filter_map(|name| chart_metric(name)).collect();
+    let exporters: Vec<Exporter> = metric_names(expr).iter().filter_map(|name| chart_metric(name)).collect();
     if exporters.contains(&Exporter::CnpgInTreeBackups) && exporters.contains(&Exporter::BarmanCloudPlugin) {
         out.add(
             format!("{}/expr", alert.pointer),

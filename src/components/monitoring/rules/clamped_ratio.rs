@@ -41,9 +41,10 @@ fn has_rate(expr: &Expr) -> bool {
 }
 
 fn check(alert: &Alert<'_>, _: &Spec, out: &mut Problems) {
-    let Ok(expr) = promql_parser::parser::parse(alert.rule["expr"].as_str().unwrap_or_default()) else { return };
+    let parsed = alert.expr();
+    let Ok(expr) = parsed.as_ref() else { return };
     let mut clamped = false;
-    walk_promql(&expr, &mut |node| {
+    walk_promql(expr, &mut |node| {
         let Expr::Binary(binary) = node else { return };
         if binary.op.to_string() != "/" {
             return;

@@ -209,9 +209,10 @@ fn check(alert: &Alert<'_>, _: &Spec, out: &mut Problems) {
     if alert.rule["alert"].is_null() {
         return;
     }
-    let Ok(expr) = promql_parser::parser::parse(alert.rule["expr"].as_str().unwrap_or_default()) else { return };
+    let parsed = alert.expr();
+    let Ok(expr) = parsed.as_ref() else { return };
     let mut found = Vec::new();
-    compared(&expr, &mut found);
+    compared(expr, &mut found);
     found.sort();
     found.dedup();
     for name in found {

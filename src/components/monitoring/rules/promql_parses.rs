@@ -17,8 +17,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(alert: &Alert<'_>, _: &Spec, out: &mut Problems) {
-    let expr = alert.rule["expr"].as_str().unwrap_or_default();
-    if let Err(e) = promql_parser::parser::parse(expr) {
-        out.add(format!("{}/expr", alert.pointer), format!("`{expr}` is not PromQL: {}", e.trim()));
+    if let Err(e) = alert.expr().as_ref() {
+        out.add(format!("{}/expr", alert.pointer), format!("`{}` is not PromQL: {}", alert.expr_text(), e.trim()));
     }
 }
