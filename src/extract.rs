@@ -162,7 +162,7 @@ pub struct Alert<'a> {
 
 /// Parsed expressions by text: the renderings of a check repeat the same
 /// few expressions in many PrometheusRules, and several rules read each.
-static EXPRESSIONS: crate::memo::Memo<String, Arc<Result<promql_parser::parser::Expr, String>>> = crate::memo::Memo::new(crate::memo::DOCUMENTS_KEPT);
+static EXPRESSIONS: ByDigest<u64, Arc<Result<promql_parser::parser::Expr, String>>> = ByDigest::new(crate::memo::DOCUMENTS_KEPT);
 
 impl Alert<'_> {
     /// The rule's `expr` as written (empty when absent).
@@ -173,7 +173,7 @@ impl Alert<'_> {
     /// The rule's `expr` parsed as PromQL, or the parser's message.
     pub fn expr(&self) -> Arc<Result<promql_parser::parser::Expr, String>> {
         let text = self.expr_text();
-        EXPRESSIONS.get_or(text.to_string(), || Arc::new(promql_parser::parser::parse(text)))
+        EXPRESSIONS.get_or(digest(text), || Arc::new(promql_parser::parser::parse(text)))
     }
 }
 

@@ -1099,10 +1099,8 @@ fn compute_longest_gap(schedule: &str, zone: chrono_tz::Tz) -> Gap {
 /// A five-field or a six-field (seconds first) schedule: six fields are
 /// CloudNativePG's, five are Kubernetes'.
 fn parse_any_cron(schedule: &str) -> Option<croner::Cron> {
-    match schedule.split_whitespace().count() {
-        6 => Some(schedule.parse::<CronWithSeconds>().ok()?.cron),
-        _ => Some(schedule.parse::<CronSchedule>().ok()?.cron),
-    }
+    let fields = if schedule.split_whitespace().count() == 6 { CronFields::Six } else { CronFields::Five };
+    parse_cron(schedule, fields).ok()
 }
 
 /// The longest gap between consecutive firings within a year from `start`,
@@ -1144,7 +1142,10 @@ fn firings_by_day(pattern: &croner::CronPattern, start: DateTime<chrono_tz::Tz>)
     for day in start.date_naive().iter_days().take(368) {
         let weekday = croner::Weekday::from_days_from_sunday(day.weekday().num_days_from_sunday());
         let fires = matches(pattern.day_match(day.year(), day.month(), day.day(), weekday)) && matches(pattern.month_match(day.month())) && matches(pattern.year_match(day.year()));
-        for time in times.iter().filter(|_| fires) {
+        if !fires {
+            continue;
+        }
+        for time in &times {
             match start.timezone().from_local_datetime(&day.and_time(*time)) {
                 LocalResult::Single(firing) if firing > end || firings.len() == FIRINGS_WALKED => return Some(firings),
                 LocalResult::Single(firing) => firings.push(firing),

@@ -152,12 +152,15 @@ pub fn to_stream(chart: &str, manifests: &[Manifest]) -> String {
 
 /// [`to_stream`], appended to `out`, which grows once.
 pub fn write_stream(out: &mut String, chart: &str, manifests: &[Manifest]) {
-    out.reserve(manifests.iter().map(|m| "---\n# Source: ".len() + chart.len() + 1 + m.source.len() + 1 + m.text.len()).sum());
-    for m in manifests {
-        for part in ["---\n# Source: ", chart, "/", &m.source, "\n", &m.text] {
-            out.push_str(part);
-        }
+    out.reserve(manifests.iter().flat_map(|m| document_parts(chart, m)).map(str::len).sum());
+    for part in manifests.iter().flat_map(|m| document_parts(chart, m)) {
+        out.push_str(part);
     }
+}
+
+/// One document of the stream: its `# Source:` line, then its text.
+fn document_parts<'a>(chart: &'a str, m: &'a Manifest) -> [&'a str; 6] {
+    ["---\n# Source: ", chart, "/", &m.source, "\n", &m.text]
 }
 
 /// Splits rendered text at `---` lines, dropping empty documents and trailing blanks.

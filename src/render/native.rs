@@ -57,10 +57,10 @@ impl Renderer for Native {
         let flag_values: Vec<&serde_json::Value> = model_flags().iter().map(|flag| flag.path.lookup(values)).collect();
         // The values as the templates read them, made once, when the first template is rendered.
         let values_read = std::cell::OnceCell::new();
+        let values = || values_read.get_or_init(|| minijinja::Value::from(minijinja::value::Serde(typed)));
         let mut manifests = Vec::new();
         for (index, (name, flags)) in self.reads.iter().enumerate() {
             let key = (index, flags.iter().map(|flag| flag_values[*flag].clone()).collect(), rest);
-            let values = || values_read.get_or_init(|| minijinja::Value::from(minijinja::value::Serde(typed)));
             manifests.extend(self.rendered.try_get_or(key, || self.templates.render_template(name, &self.spec, values(), release))?);
         }
         install_order(&mut manifests);
